@@ -1,0 +1,3 @@
+export { platformEndpoints } from './endpoints';
+export type { PlatformEndpoints } from './endpoints';
+export { uniqueName } from './unique-name';
