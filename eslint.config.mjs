@@ -6,18 +6,34 @@ import nx from '@nx/eslint-plugin';
 
 export default tseslint.config(
   {
-    ignores: ['**/node_modules/**', '**/dist/**', '.nx/**', 'libs/contracts/src/generated/**', 'docs/**'],
+    ignores: [
+      '**/node_modules/**',
+      '**/dist/**',
+      '.nx/**',
+      'libs/contracts/src/generated/**',
+      'docs/**',
+    ],
   },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts', '**/*.mjs'],
     plugins: { '@nx': nx },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['@fanout/*/src/*', '@fanout/*/src/**'], message: "Import a lib through its index ('@fanout/<lib>'), not its inner files." }] },
+        {
+          patterns: [
+            {
+              group: ['@fanout/*/src/*', '@fanout/*/src/**'],
+              message: "Import a lib through its index ('@fanout/<lib>'), not its inner files.",
+            },
+          ],
+        },
       ],
       '@nx/enforce-module-boundaries': [
         'error',
@@ -27,7 +43,10 @@ export default tseslint.config(
           depConstraints: [
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
-            { sourceTag: 'type:test', onlyDependOnLibsWithTags: ['type:lib', 'type:app', 'type:tool'] },
+            {
+              sourceTag: 'type:test',
+              onlyDependOnLibsWithTags: ['type:lib', 'type:app', 'type:tool'],
+            },
             { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib'] },
           ],
         },

@@ -5,12 +5,16 @@ import { defineConfig } from 'vitest/config';
 // @fanout/test-platform). Integration files are named *.int.test.ts.
 export default defineConfig({
   test: {
-    reporters: process.env.CI ? ['default'] : ['default'],
     projects: [
       {
         test: {
           name: 'unit',
-          include: ['libs/*/src/**/*.test.ts', 'services/*/src/**/*.test.ts', 'deploy/local/src/**/*.test.ts', 'test/unit/**/*.test.ts'],
+          include: [
+            'libs/*/src/**/*.test.ts',
+            'services/*/src/**/*.test.ts',
+            'deploy/local/src/**/*.test.ts',
+            'test/unit/**/*.test.ts',
+          ],
           exclude: ['**/*.int.test.ts', '**/node_modules/**'],
           environment: 'node',
           testTimeout: 10_000,
@@ -25,7 +29,8 @@ export default defineConfig({
           globalSetup: ['libs/test-platform/src/global-setup.ts'],
           // Two cores: one broker, one registry, one Jaeger and the services under test share
           // them. Files run one at a time; each file may start its own service processes.
-          fileParallelism: false,
+          pool: 'forks',
+          poolOptions: { forks: { singleFork: true } },
           testTimeout: 120_000,
           hookTimeout: 300_000,
         },

@@ -50,7 +50,14 @@ if (!run('provision the local platform', 'npm', ['run', '--silent', 'stack', '--
 
 const report = join(outDir, 'vitest-report.json');
 rmSync(report, { force: true });
-run('vitest', 'npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...vitestArgs]);
+run('vitest', 'npx', [
+  'vitest',
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${report}`,
+  ...vitestArgs,
+]);
 if (existsSync(report)) {
   const summary = JSON.parse(readFileSync(report, 'utf8'));
   passed += summary.numPassedTests;
@@ -61,7 +68,8 @@ if (existsSync(report)) {
       failed += 1;
       failures.push(`${file.name}: ${String(file.message ?? '').split('\n')[0]}`);
     }
-    for (const t of file.assertionResults ?? []) if (t.status === 'failed') failures.push(t.fullName);
+    for (const t of file.assertionResults ?? [])
+      if (t.status === 'failed') failures.push(t.fullName);
   }
   if (summary.numPendingTests + summary.numTodoTests > 0)
     console.log(`(${summary.numPendingTests + summary.numTodoTests} skipped or todo)`);

@@ -10,9 +10,14 @@ export function ensureInstalled(root) {
   const fresh = existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs;
   if (fresh) return;
   console.log('▶ installing npm dependencies (npm ci)');
-  const result = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  const result = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   if (result.status !== 0) {
-    console.error('✘ npm ci failed: see the output above. Fix the lock file or the network, then run again.');
+    console.error(
+      '✘ npm ci failed: see the output above. Fix the lock file or the network, then run again.',
+    );
     process.exit(result.status ?? 1);
   }
 }

@@ -52,7 +52,11 @@ export class FanoutError extends Error {
 
 /** A failure worth trying again: network trouble, 5xx, timeouts, 429. */
 export class RetriableError extends FanoutError {
-  constructor(code: ErrorCode, message: string, options: Omit<FanoutErrorOptions, 'retriable'> = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: Omit<FanoutErrorOptions, 'retriable'> = {},
+  ) {
     super(code, message, { ...options, retriable: true });
     this.name = 'RetriableError';
   }
@@ -60,7 +64,11 @@ export class RetriableError extends FanoutError {
 
 /** A failure that will fail the same way every time: it goes to the dead-letter topic. */
 export class NonRetriableError extends FanoutError {
-  constructor(code: ErrorCode, message: string, options: Omit<FanoutErrorOptions, 'retriable'> = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: Omit<FanoutErrorOptions, 'retriable'> = {},
+  ) {
     super(code, message, { ...options, retriable: false });
     this.name = 'NonRetriableError';
   }
@@ -74,8 +82,13 @@ export function isFanoutError(error: unknown): error is FanoutError {
  * Classifies any thrown value. Unknown errors count as retriable: a bug in a handler should
  * go through the retry tiers to the dead-letter topic, not be dropped.
  */
-export function classifyError(error: unknown): { code: ErrorCode; retriable: boolean; message: string } {
-  if (isFanoutError(error)) return { code: error.code, retriable: error.retriable, message: error.message };
+export function classifyError(error: unknown): {
+  code: ErrorCode;
+  retriable: boolean;
+  message: string;
+} {
+  if (isFanoutError(error))
+    return { code: error.code, retriable: error.retriable, message: error.message };
   const message = error instanceof Error ? error.message : String(error);
   return { code: 'FANOUT_HANDLER_FAILED', retriable: true, message };
 }
