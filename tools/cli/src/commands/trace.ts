@@ -1,0 +1,48 @@
+import { CliError } from '../cli-error';
+import type { CliConfig } from '../config';
+import { JaegerClient } from '../jaeger-client';
+import type { JaegerTrace } from '../jaeger-trace';
+import { renderWaterfall, waterfallRows } from '../waterfall';
+
+const TRACE_ID = /^[0-9a-f]{16,32}$/i;
+/** Span attributes by which an order id or user id finds its traces. */
+export const AGGREGATE_TAGS = ['messaging.kafka.message.key', 'fanout.aggregate_id'] as const;
+
+/**
+ * `fanout trace <traceId|orderId|userId>`: a trace id is fetched directly; anything else is looked
+ * up as an aggregate id (the Kafka key of its events) across every service that reported spans.
+ */
+export async function traceCommand(id: string, config: CliConfig): Promise<string> {
+  const jaeger = new JaegerClient(config.jaegerUrl);
+  const traces = TRACE_ID.test(id)
+    ? [await jaeger.trace(id)].filter((t): t is JaegerTrace => t !== undefined)
+    : [];
+  if (traces.length === 0) traces.push(...(await findByAggregate(jaeger, id)));
+  if (traces.length === 0)
+    throw new CliError(
+      `no trace found for "${id}" in Jaeger at ${config.jaegerUrl}: spans may still be in flight (wait a few seconds) or sampled out (OTEL_TRACES_SAMPLER)`,
+    );
+  if (config.json)
+    return JSON.stringify(
+      traces.map((t) => ({ traceId: t.traceID, spans: waterfallRows(t) })),
+      null,
+      2,
+    );
+  return traces.map((t) => renderWaterfall(t)).join('\n\n');
+}
+
+async function findByAggregate(jaeger: JaegerClient, id: string): Promise<JaegerTrace[]> {
+  const found = new Map<string, JaegerTrace>();
+  for (const service of await jaeger.services())
+    for (const tag of AGGREGATE_TAGS)
+      for (const trace of await jaeger.findTraces(service, { [tag]: id }))
+        found.set(trace.traceID, trace);
+  // The search answers with the spans of one service; fetch each whole trace.
+  const whole = await Promise.all([...found.keys()].map((traceId) => jaeger.trace(traceId)));
+  return whole
+    .filter((t): t is JaegerTrace => t !== undefined)
+    .sort(
+      (a, b) =>
+        Math.min(...a.spans.map((s) => s.startTime)) - Math.min(...b.spans.map((s) => s.startTime)),
+    );
+}

@@ -1,0 +1,4 @@
+export { main } from './main';
+export { renderWaterfall, waterfallRows } from './waterfall';
+export type { WaterfallRow } from './waterfall';
+export type { JaegerTrace, JaegerSpan } from './jaeger-trace';
