@@ -1,0 +1,673 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  context as otelContext,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Context,
+  type Link,
+  type Span,
+} from '@opentelemetry/api';
+import type {
+  Consumer,
+  ConsumerConfig,
+  EachBatchPayload,
+  Kafka,
+  KafkaMessage,
+  Producer,
+} from 'kafkajs';
+import { classifyError } from '@fanout/errors';
+import { failureHeaders, priorFailure, type FailureRecord } from './dead-letter';
+import { SqliteDedupeStore, type DedupeStore } from './dedupe-store';
+import type { DecodedEvent, EventCodec } from './event-codec';
+import { KeyScheduler } from './key-scheduler';
+import { Headers, headerGetter, headerSetter, readHeaders } from './message-headers';
+import { OffsetTracker } from './offset-tracker';
+import { compileRetryPolicy, type RetryDecision, type RetryOptions, type RetryPolicy } from './retry-policy';
+import { RuntimeEvents } from './runtime-events';
+import { ensureRuntimeTopics } from './topic-provisioner';
+import { Attr, messagingTracer } from './tracing';
+
+/** One decoded event as a handler sees it. */
+export interface ConsumedEvent<T = unknown> {
+  eventId: string;
+  eventType: string;
+  value: T;
+  key: string | null;
+  topic: string;
+  partition: number;
+  offset: string;
+  schemaId: number;
+  headers: Readonly<Record<string, string>>;
+  /** 1 on the first try; counts every handler attempt, across retry tiers. */
+  attempt: number;
+  /** 0 for the source topic, n for `<group>.retry.n`. */
+  retryTier: number;
+  /** Where the event was first consumed (differs from `topic` on a retry tier). */
+  originalTopic: string;
+}
+
+export interface HandlerContext {
+  /** Aborted when shutdown's deadline passes: stop and throw, the event is redelivered. */
+  signal: AbortSignal;
+}
+
+/**
+ * Handles one event. Resolve when its side effect is done; throw a FanoutError whose
+ * `retriable` flag says whether trying again can help. Any other thrown value is retriable.
+ */
+export type EventHandler = (event: ConsumedEvent, context: HandlerContext) => Promise<void>;
+
+export interface ConsumerRuntimeOptions {
+  kafka: Kafka;
+  groupId: string;
+  topics: readonly string[];
+  codec: EventCodec;
+  handler: EventHandler;
+  concurrency?: {
+    /** Events in flight per partition (distinct keys run in parallel). Default 50. */
+    perPartition?: number;
+    /** Partitions processed at once by this instance. Default 32. */
+    partitions?: number;
+  };
+  retry?: RetryOptions;
+  /**
+   * Dedupe of redeliveries by eventId: a store, or `{ dataDir }` for a SQLite file per group
+   * under that folder, or false to rely on the downstream Idempotency-Key alone.
+   */
+  dedupe?: DedupeStore | { dataDir: string; maxEntries?: number; maxAgeMs?: number } | false;
+  /** How often finished offsets are committed while a batch runs. Default 1 s. */
+  commitIntervalMs?: number;
+  /** How long in-flight work of a revoked partition may finish before we give it up. */
+  revokeDrainMs?: number;
+  /** Default deadline of `stop()`. Default 15 s. */
+  shutdownDeadlineMs?: number;
+  /** Where a new group starts. Default true: a new consumer group misses no event. */
+  fromBeginning?: boolean;
+  /** Partitions of the retry and dead-letter topics; default: the widest source topic. */
+  retryTopicPartitions?: number;
+  /** kafkajs consumer settings (session timeout, fetch sizes…); groupId is ours. */
+  consumer?: Omit<ConsumerConfig, 'groupId'>;
+}
+
+export interface ConsumerRuntime {
+  readonly events: RuntimeEvents;
+  readonly retryPolicy: RetryPolicy;
+  start(): Promise<void>;
+  /** Stop fetching, finish in-flight work within the deadline, commit, leave the group. */
+  stop(options?: { deadlineMs?: number }): Promise<void>;
+  /** Stops fetching every partition without leaving the group (e.g. a circuit is open). */
+  pause(): void;
+  resume(): void;
+  readonly paused: boolean;
+}
+
+export function createConsumerRuntime(options: ConsumerRuntimeOptions): ConsumerRuntime {
+  return new KafkaConsumerRuntime(options);
+}
+
+interface PartitionState {
+  topic: string;
+  partition: number;
+  tracker: OffsetTracker;
+  scheduler: KeyScheduler;
+  committed: number;
+  lastCommitAt: number;
+}
+
+const REBALANCE_ERRORS = new Set([
+  'REBALANCE_IN_PROGRESS',
+  'ILLEGAL_GENERATION',
+  'UNKNOWN_MEMBER_ID',
+  'NOT_COORDINATOR_FOR_GROUP',
+  'NOT_COORDINATOR',
+]);
+
+function isRebalance(error: unknown): boolean {
+  const type = (error as { type?: string } | null)?.type;
+  return type !== undefined && REBALANCE_ERRORS.has(type);
+}
+
+const MAX_BATCH_LINKS = 128;
+
+/**
+ * The consumer runtime. Delivery contract: at-least-once with per-key order.
+ *
+ * - eachBatch with autoCommit off: events of a batch are dispatched through a KeyScheduler
+ *   (same key in order, distinct keys in parallel, `perPartition` in flight), and only the
+ *   contiguous prefix of finished offsets is committed (OffsetTracker), periodically and at
+ *   the end of each batch. A crash anywhere redelivers, never skips.
+ * - A batch holds its partition until its in-flight work drains: the next fetch of that
+ *   partition starts only then, so memory is bounded by the batch plus the window. A timer
+ *   keeps heartbeating meanwhile, so long handlers do not cost the group membership.
+ * - On a rebalance (seen by heartbeat or commit), a partition stops dispatching, lets its
+ *   in-flight work finish within `revokeDrainMs`, commits the prefix and returns, so kafkajs
+ *   rejoins. Whatever was not committed is redelivered to the next owner.
+ * - Retry-tier records wait for their due time by pausing only their partition.
+ */
+class KafkaConsumerRuntime implements ConsumerRuntime {
+  readonly events = new RuntimeEvents();
+  readonly retryPolicy: RetryPolicy;
+  private readonly options: ConsumerRuntimeOptions;
+  private readonly consumer: Consumer;
+  private readonly producer: Producer;
+  private readonly dedupe: DedupeStore | null;
+  private readonly tracer = messagingTracer();
+  private readonly perPartition: number;
+  private readonly commitIntervalMs: number;
+  private readonly revokeDrainMs: number;
+  private readonly heartbeatEveryMs: number;
+  private readonly allTopics: string[];
+  private readonly states = new Map<string, PartitionState>();
+  private readonly parked = new Map<string, NodeJS.Timeout>();
+  private readonly abort = new AbortController();
+  private state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
+  private stopDeadline = Infinity;
+  private pausedAll = false;
+  private stopPromise: Promise<void> | null = null;
+
+  constructor(options: ConsumerRuntimeOptions) {
+    this.options = options;
+    if (options.topics.length === 0) throw new RangeError('topics must not be empty');
+    this.retryPolicy = compileRetryPolicy(options.groupId, options.retry);
+    this.perPartition = options.concurrency?.perPartition ?? 50;
+    this.commitIntervalMs = options.commitIntervalMs ?? 1_000;
+    this.revokeDrainMs = options.revokeDrainMs ?? 10_000;
+    const heartbeatInterval = options.consumer?.heartbeatInterval ?? 3_000;
+    this.heartbeatEveryMs = Math.max(100, Math.floor(heartbeatInterval / 2));
+    this.allTopics = [...options.topics, ...this.retryPolicy.tiers.map((tier) => tier.topic)];
+    this.consumer = options.kafka.consumer({
+      maxWaitTimeInMs: 500,
+      ...options.consumer,
+      heartbeatInterval,
+      groupId: options.groupId,
+    });
+    this.producer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    const dedupe = options.dedupe ?? false;
+    this.dedupe =
+      dedupe === false
+        ? null
+        : 'seen' in dedupe
+          ? dedupe
+          : new SqliteDedupeStore({ ...dedupe, groupId: options.groupId });
+  }
+
+  get paused(): boolean {
+    return this.pausedAll;
+  }
+
+  async start(): Promise<void> {
+    if (this.state !== 'new') throw new Error('a consumer runtime starts once');
+    this.state = 'running';
+    const admin = this.options.kafka.admin();
+    await admin.connect();
+    try {
+      await ensureRuntimeTopics(
+        admin,
+        this.options.topics,
+        [...this.retryPolicy.tiers.map((tier) => tier.topic), this.retryPolicy.deadLetterTopic],
+        this.options.retryTopicPartitions,
+      );
+    } finally {
+      await admin.disconnect();
+    }
+    await this.producer.connect();
+    await this.consumer.connect();
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
+      // A new generation: kafkajs refetches every partition from its committed offset, so
+      // our trackers start over. In-flight stragglers complete into the old ones, harmlessly.
+      this.states.clear();
+      this.events.emit('rebalance', { assignment: event.payload.memberAssignment });
+    });
+    await this.consumer.subscribe({
+      topics: this.allTopics,
+      fromBeginning: this.options.fromBeginning ?? true,
+    });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.concurrency?.partitions ?? 32,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+  }
+
+  pause(): void {
+    if (this.pausedAll) return;
+    this.pausedAll = true;
+    this.consumer.pause(this.allTopics.map((topic) => ({ topic })));
+    this.events.emit('paused');
+  }
+
+  resume(): void {
+    if (!this.pausedAll) return;
+    this.pausedAll = false;
+    this.consumer.resume(this.allTopics.map((topic) => ({ topic })));
+    // Retry-tier partitions still waiting for a due time stay paused.
+    for (const key of this.parked.keys()) {
+      const [topic, partition] = splitKey(key);
+      this.consumer.pause([{ topic, partitions: [partition] }]);
+    }
+    this.events.emit('resumed');
+  }
+
+  stop(options: { deadlineMs?: number } = {}): Promise<void> {
+    this.stopPromise ??= this.doStop(options.deadlineMs ?? this.options.shutdownDeadlineMs ?? 15_000);
+    return this.stopPromise;
+  }
+
+  private async doStop(deadlineMs: number): Promise<void> {
+    if (this.state === 'new') {
+      this.state = 'stopped';
+      this.dedupe?.close();
+      return;
+    }
+    this.state = 'stopping';
+    this.stopDeadline = Date.now() + deadlineMs;
+    for (const timer of this.parked.values()) clearTimeout(timer);
+    this.parked.clear();
+    // Batches notice `stopping`, stop dispatching and drain until the deadline; then the
+    // abort signal tells handlers still running to give up (their events are redelivered).
+    const abortTimer = setTimeout(() => this.abort.abort(), deadlineMs);
+    try {
+      await Promise.race([
+        Promise.all([...this.states.values()].map((s) => s.scheduler.drain())),
+        sleep(deadlineMs),
+      ]);
+      for (const state of this.states.values()) await this.commit(state);
+      await this.consumer.disconnect();
+      await this.producer.disconnect();
+    } finally {
+      clearTimeout(abortTimer);
+      this.dedupe?.close();
+      this.state = 'stopped';
+    }
+  }
+
+  private partitionState(topic: string, partition: number): PartitionState {
+    const key = `${topic}\u0000${partition}`;
+    let state = this.states.get(key);
+    if (!state) {
+      state = {
+        topic,
+        partition,
+        tracker: new OffsetTracker(),
+        scheduler: new KeyScheduler(this.perPartition),
+        committed: -1,
+        lastCommitAt: Date.now(),
+      };
+      this.states.set(key, state);
+    }
+    return state;
+  }
+
+  private async onBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
+    const { topic, partition } = batch;
+    if (batch.messages.length === 0) return;
+    const tier = this.retryPolicy.tierOf(topic);
+    let state = this.partitionState(topic, partition);
+    const firstOffset = Number(batch.messages[0]!.offset);
+    if (firstOffset <= state.tracker.highestBegun) {
+      // A rewind (refetch after a drain that timed out): start a fresh window.
+      this.states.delete(`${topic}\u0000${partition}`);
+      state = this.partitionState(topic, partition);
+    }
+    this.events.emit('batch', {
+      topic,
+      partition,
+      size: batch.messages.length,
+      lastOffset: batch.lastOffset(),
+      highWatermark: batch.highWatermark,
+    });
+
+    let rebalancing = false;
+    const beat = setInterval(() => {
+      heartbeat().catch((error: unknown) => {
+        if (isRebalance(error)) rebalancing = true;
+      });
+    }, this.heartbeatEveryMs);
+    const batchSpan = this.batchSpan(topic, partition, batch.messages);
+    let dueAt: number | null = null;
+    try {
+      for (const message of batch.messages) {
+        if (this.state !== 'running' || this.pausedAll || rebalancing) break;
+        if (!isRunning() || isStale()) break;
+        if (tier > 0) {
+          const due = Number(message.headers?.[Headers.retryDueAt]?.toString() ?? 0);
+          if (due > Date.now()) {
+            dueAt = due;
+            break;
+          }
+        }
+        const offset = Number(message.offset);
+        state.tracker.begin(offset);
+        const key = message.key ? message.key.toString('latin1') : '';
+        const owner = state;
+        await state.scheduler.submit(key, async () => {
+          let finished = false;
+          try {
+            finished = await this.processMessage(topic, partition, tier, message);
+          } catch (error) {
+            this.events.emit('warning', { where: 'process', error });
+          }
+          if (finished) owner.tracker.complete(offset);
+        });
+        if (Date.now() - state.lastCommitAt >= this.commitIntervalMs) {
+          if (!(await this.commit(state))) rebalancing = true;
+        }
+      }
+      const bounded = this.state !== 'running' || rebalancing;
+      const limit = this.state !== 'running' ? this.stopDeadline - Date.now() : this.revokeDrainMs;
+      await (bounded
+        ? Promise.race([state.scheduler.drain(), sleep(Math.max(0, limit))])
+        : state.scheduler.drain());
+    } finally {
+      clearInterval(beat);
+      batchSpan?.end();
+    }
+    const next = state.tracker.committable();
+    if (next !== null) resolveOffset(String(next - 1));
+    await this.commit(state);
+    if (dueAt !== null && this.state === 'running') this.park(topic, partition, dueAt);
+  }
+
+  /** Commits the finished prefix; false when the group is rebalancing. */
+  private async commit(state: PartitionState): Promise<boolean> {
+    state.lastCommitAt = Date.now();
+    const next = state.tracker.committable();
+    if (next === null || next <= state.committed) return true;
+    try {
+      // Ids of handled events become durable before the offsets that skip them.
+      this.dedupe?.flush();
+      await this.consumer.commitOffsets([
+        { topic: state.topic, partition: state.partition, offset: String(next) },
+      ]);
+      state.committed = next;
+      this.events.emit('commit', { topic: state.topic, partition: state.partition, offset: String(next) });
+      return true;
+    } catch (error) {
+      this.events.emit('warning', { where: 'commit', error });
+      return !isRebalance(error);
+    }
+  }
+
+  /** Pauses one retry-tier partition until its head record is due. */
+  private park(topic: string, partition: number, dueAt: number): void {
+    const key = `${topic}\u0000${partition}`;
+    if (this.parked.has(key)) return;
+    this.consumer.pause([{ topic, partitions: [partition] }]);
+    const timer = setTimeout(
+      () => {
+        this.parked.delete(key);
+        if (this.state === 'running' && !this.pausedAll) {
+          this.consumer.resume([{ topic, partitions: [partition] }]);
+        }
+      },
+      Math.max(0, dueAt - Date.now()) + 5,
+    );
+    this.parked.set(key, timer);
+  }
+
+  private batchSpan(topic: string, partition: number, messages: KafkaMessage[]): Span | null {
+    if (messages.length < 2) return null;
+    const links: Link[] = [];
+    for (const message of messages.slice(0, MAX_BATCH_LINKS)) {
+      const parent = trace.getSpanContext(
+        propagation.extract(ROOT_CONTEXT, readHeaders(message.headers), headerGetter),
+      );
+      if (parent) links.push({ context: parent });
+    }
+    return this.tracer.startSpan(`receive ${topic}`, {
+      kind: SpanKind.CONSUMER,
+      links,
+      attributes: {
+        [Attr.system]: 'kafka',
+        [Attr.destination]: topic,
+        [Attr.partition]: String(partition),
+        [Attr.operationType]: 'receive',
+        [Attr.operationName]: 'receive',
+        [Attr.consumerGroup]: this.options.groupId,
+        [Attr.batchCount]: messages.length,
+      },
+    });
+  }
+
+  /**
+   * Handles one record to a final outcome: handled (or a known duplicate), forwarded to a
+   * retry tier, or dead-lettered. Returns false only when shutdown interrupted it, so the
+   * offset stays uncommitted and the record is redelivered.
+   */
+  private async processMessage(
+    topic: string,
+    partition: number,
+    tier: number,
+    message: KafkaMessage,
+  ): Promise<boolean> {
+    const headers = readHeaders(message.headers);
+    const parent = propagation.extract(ROOT_CONTEXT, headers, headerGetter);
+    const where = { topic, partition, offset: message.offset };
+    const key = message.key ? message.key.toString('utf8') : null;
+    let eventId = headers[Headers.messageId] ?? '';
+    const span = this.tracer.startSpan(
+      `process ${topic}`,
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: {
+          [Attr.system]: 'kafka',
+          [Attr.destination]: topic,
+          [Attr.partition]: String(partition),
+          [Attr.offset]: Number(message.offset),
+          [Attr.operationType]: 'process',
+          [Attr.operationName]: 'process',
+          [Attr.consumerGroup]: this.options.groupId,
+          [Attr.messageId]: eventId,
+          [Attr.retryTier]: tier,
+          ...(key === null ? {} : { [Attr.key]: key }),
+        },
+      },
+      parent,
+    );
+    const spanContext = trace.setSpan(parent, span);
+    const prior = priorFailure(headers, topic, partition, message.offset);
+    const started = performance.now();
+    try {
+      if (eventId && this.dedupe?.seen(eventId)) {
+        span.setAttribute('fanout.duplicate', true);
+        this.events.emit('duplicate', { ...where, eventId });
+        return true;
+      }
+      let decoded: DecodedEvent | null = null;
+      let attempts = prior.attempts;
+      let firstFailureAt = prior.firstFailureAt;
+      for (let attempt = 1; ; attempt += 1) {
+        let poison = false;
+        try {
+          if (decoded === null) {
+            poison = true;
+            decoded = await this.options.codec.decode(message.value ?? Buffer.alloc(0));
+            poison = false;
+            if (!eventId) {
+              eventId = eventIdOf(decoded.value) ?? `${topic}/${partition}/${message.offset}`;
+              span.setAttribute(Attr.messageId, eventId);
+              if (this.dedupe?.seen(eventId)) {
+                this.events.emit('duplicate', { ...where, eventId });
+                return true;
+              }
+            }
+            span.setAttribute(Attr.eventType, decoded.eventType);
+          }
+          const event: ConsumedEvent = {
+            eventId,
+            eventType: decoded.eventType,
+            value: decoded.value,
+            key,
+            topic,
+            partition,
+            offset: message.offset,
+            schemaId: decoded.schemaId,
+            headers,
+            attempt: attempts + 1,
+            retryTier: tier,
+            originalTopic: prior.originalTopic,
+          };
+          await this.runHandler(event, spanContext, attempt);
+          this.dedupe?.remember(eventId);
+          span.setStatus({ code: SpanStatusCode.OK });
+          this.events.emit('processed', {
+            ...where,
+            eventId,
+            eventType: decoded.eventType,
+            durationMs: performance.now() - started,
+            attempts: attempts + 1,
+          });
+          return true;
+        } catch (error) {
+          if (this.abort.signal.aborted) return false;
+          const failure = classifyError(error);
+          attempts += 1;
+          const now = Date.now();
+          firstFailureAt ??= now;
+          span.addEvent('attempt failed', {
+            [Attr.attempt]: attempts,
+            [Attr.errorCode]: failure.code,
+            'fanout.error.retriable': failure.retriable,
+          });
+          // Immediate attempts happen on the first delivery only; a tier is one attempt.
+          const backoff = tier === 0 ? this.retryPolicy.immediateBackoff(attempt, failure.retriable) : null;
+          if (backoff !== null) {
+            this.events.emit('retry', { ...where, eventId, kind: 'immediate', tier, attempt: attempts, code: failure.code });
+            await sleep(backoff, undefined, { signal: this.abort.signal }).catch(() => undefined);
+            if (this.abort.signal.aborted) return false;
+            continue;
+          }
+          const decision = this.retryPolicy.next(tier, failure.retriable, now);
+          const record: FailureRecord = {
+            originalTopic: prior.originalTopic,
+            originalPartition: prior.originalPartition,
+            originalOffset: prior.originalOffset,
+            errorCode: failure.code,
+            errorMessage: failure.message,
+            retriable: failure.retriable,
+            attempts,
+            firstFailureAt,
+            lastFailureAt: now,
+          };
+          span.setAttribute(Attr.errorCode, failure.code);
+          span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
+          return await this.forward(decision, message, headers, record, spanContext, where, eventId, poison);
+        }
+      }
+    } finally {
+      span.end();
+    }
+  }
+
+  private async runHandler(event: ConsumedEvent, parent: Context, attempt: number): Promise<void> {
+    if (attempt === 1) {
+      await otelContext.with(parent, () => this.options.handler(event, { signal: this.abort.signal }));
+      return;
+    }
+    // Later attempts get their own span, so retries show in the trace.
+    const span = this.tracer.startSpan(
+      `retry ${event.topic}`,
+      { kind: SpanKind.INTERNAL, attributes: { [Attr.attempt]: event.attempt, [Attr.messageId]: event.eventId } },
+      parent,
+    );
+    try {
+      await otelContext.with(trace.setSpan(parent, span), () =>
+        this.options.handler(event, { signal: this.abort.signal }),
+      );
+    } catch (error) {
+      span.setStatus({ code: SpanStatusCode.ERROR });
+      throw error;
+    } finally {
+      span.end();
+    }
+  }
+
+  /**
+   * Sends the record to its retry tier or to the dead-letter topic, and only then reports it
+   * finished: the source offset is committed after the copy is durable. A failing broker is
+   * retried until it answers or shutdown interrupts (then the source record is redelivered).
+   */
+  private async forward(
+    decision: RetryDecision,
+    message: KafkaMessage,
+    original: Record<string, string>,
+    failure: FailureRecord,
+    parent: Context,
+    where: { topic: string; partition: number; offset: string },
+    eventId: string,
+    poison: boolean,
+  ): Promise<boolean> {
+    const deadLetter = decision.kind === 'dead-letter';
+    const target = deadLetter ? decision.topic : decision.tier.topic;
+    const reason = deadLetter ? (poison ? 'poison' : decision.reason) : undefined;
+    const headers = failureHeaders(original, failure, this.options.groupId, {
+      ...(deadLetter ? { reason } : { tier: decision.tier.index, dueAt: decision.dueAt }),
+    });
+    const span = this.tracer.startSpan(
+      `${deadLetter ? 'dead-letter' : 'retry'} ${target}`,
+      {
+        kind: SpanKind.PRODUCER,
+        attributes: {
+          [Attr.system]: 'kafka',
+          [Attr.destination]: target,
+          [Attr.operationType]: 'send',
+          [Attr.operationName]: 'send',
+          [Attr.messageId]: eventId,
+          [Attr.errorCode]: failure.errorCode,
+          [Attr.attempt]: failure.attempts,
+          ...(deadLetter ? { 'fanout.dead_letter.reason': reason } : { [Attr.retryTier]: decision.tier.index }),
+        },
+      },
+      parent,
+    );
+    propagation.inject(trace.setSpan(parent, span), headers, headerSetter);
+    try {
+      for (let attempt = 0; ; attempt += 1) {
+        try {
+          await this.producer.send({
+            topic: target,
+            acks: -1,
+            messages: [{ key: message.key, value: message.value, headers }],
+          });
+          break;
+        } catch (error) {
+          this.events.emit('warning', { where: `forward to ${target}`, error });
+          await sleep(Math.min(10_000, 200 * 2 ** attempt), undefined, { signal: this.abort.signal }).catch(
+            () => undefined,
+          );
+          if (this.abort.signal.aborted || this.state === 'stopped') return false;
+        }
+      }
+    } finally {
+      span.end();
+    }
+    if (deadLetter) {
+      this.events.emit('dead-letter', { ...where, eventId, code: failure.errorCode, reason: reason!, attempts: failure.attempts });
+    } else {
+      this.events.emit('retry', {
+        ...where,
+        eventId,
+        kind: 'tier',
+        tier: decision.tier.index,
+        attempt: failure.attempts,
+        code: failure.errorCode,
+      });
+    }
+    return true;
+  }
+}
+
+function eventIdOf(value: unknown): string | null {
+  const id = (value as { metadata?: { eventId?: unknown } } | null)?.metadata?.eventId;
+  return typeof id === 'string' && id.length > 0 ? id : null;
+}
+
+function splitKey(key: string): [string, number] {
+  const at = key.lastIndexOf('\u0000');
+  return [key.slice(0, at), Number(key.slice(at + 1))];
+}

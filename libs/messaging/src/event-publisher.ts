@@ -1,0 +1,241 @@
+import {
+  context as otelContext,
+  propagation,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Context,
+  type Link,
+  type Span,
+} from '@opentelemetry/api';
+import type { Kafka, Message, Producer, ProducerConfig, RecordMetadata } from 'kafkajs';
+import { FanoutError, NonRetriableError, RetriableError, isFanoutError } from '@fanout/errors';
+import type { EventCodec } from './event-codec';
+import { Headers, headerSetter } from './message-headers';
+import { Attr, messagingTracer } from './tracing';
+
+/** One event to publish. `value` carries the `metadata` record of every Fanout event. */
+export interface PublishRequest {
+  topic: string;
+  /** The aggregate id: every event of one aggregate lands on one partition, in order. */
+  key: string;
+  /** Avro full name, e.g. `fanout.user.UserRegistered`. */
+  eventType: string;
+  value: unknown;
+  /** Extra headers (strings). The standard ones are derived from `value.metadata`. */
+  headers?: Record<string, string>;
+  /**
+   * Trace context to continue, e.g. the one stored with an outbox row. Defaults to the
+   * active context.
+   */
+  context?: Context;
+}
+
+/** Where a produce request landed: one entry per topic-partition, with its base offset. */
+export interface PublishResult {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+export interface EventPublisherOptions {
+  kafka: Kafka;
+  codec: EventCodec;
+  /** Overrides for the kafkajs producer; idempotence and acks=all are not negotiable. */
+  producer?: Omit<ProducerConfig, 'idempotent'>;
+  /** Request timeout of one send, in ms. */
+  timeoutMs?: number;
+}
+
+interface EventMetadata {
+  eventId: string;
+  occurredAt: number;
+  correlationId: string;
+  causationId: string | null;
+  producer: string;
+}
+
+/**
+ * Publishes Fanout events: idempotent producer, acks=all, keyed by aggregate id, value
+ * through the codec, headers per CONTRIBUTING.md with the W3C trace context injected.
+ *
+ * Guarantees: a resolved publish is durable on all in-sync replicas. Events sent in one
+ * `publishBatch` keep their order per key (one idempotent produce request per partition,
+ * one request in flight), which is what the outbox relay needs.
+ */
+export class EventPublisher {
+  private readonly producer: Producer;
+  private readonly codec: EventCodec;
+  private readonly timeoutMs: number;
+  private readonly tracer = messagingTracer();
+  private connected = false;
+
+  constructor(options: EventPublisherOptions) {
+    this.codec = options.codec;
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.producer = options.kafka.producer({
+      ...options.producer,
+      idempotent: true,
+      // kafkajs keeps idempotent ordering only with a single request in flight.
+      maxInFlightRequests: 1,
+    });
+  }
+
+  async connect(): Promise<void> {
+    if (this.connected) return;
+    try {
+      await this.producer.connect();
+      this.connected = true;
+    } catch (error) {
+      throw wrapKafkaError(error, 'producer could not connect');
+    }
+  }
+
+  async disconnect(): Promise<void> {
+    if (!this.connected) return;
+    this.connected = false;
+    await this.producer.disconnect();
+  }
+
+  async publish(request: PublishRequest): Promise<PublishResult> {
+    const [result] = await this.publishBatch([request]);
+    if (!result) throw new RetriableError('FANOUT_PUBLISH_FAILED', 'broker returned no offset');
+    return result;
+  }
+
+  /**
+   * Publishes several events in one round trip. Each event gets its own `create <topic>` span
+   * (child of its own context, so each continues its own trace) and the one `send` span links
+   * to all of them: the batch path uses links, not a shared parent.
+   */
+  async publishBatch(requests: readonly PublishRequest[]): Promise<PublishResult[]> {
+    if (requests.length === 0) return [];
+    const single = requests.length === 1;
+    const createSpans: Span[] = [];
+    const byTopic = new Map<string, Message[]>();
+    try {
+      for (const request of requests) {
+        const metadata = readMetadata(request);
+        const parent = request.context ?? otelContext.active();
+        const span = this.tracer.startSpan(
+          `${single ? 'send' : 'create'} ${request.topic}`,
+          {
+            kind: SpanKind.PRODUCER,
+            attributes: {
+              [Attr.system]: 'kafka',
+              [Attr.destination]: request.topic,
+              [Attr.operationType]: single ? 'send' : 'create',
+              [Attr.operationName]: single ? 'send' : 'create',
+              [Attr.messageId]: metadata.eventId,
+              [Attr.conversationId]: metadata.correlationId,
+              [Attr.key]: request.key,
+              [Attr.eventType]: request.eventType,
+            },
+          },
+          parent,
+        );
+        createSpans.push(span);
+        const headers: Record<string, string> = {
+          ...request.headers,
+          [Headers.messageId]: metadata.eventId,
+          [Headers.conversationId]: metadata.correlationId,
+          [Headers.eventType]: request.eventType,
+          [Headers.producer]: metadata.producer,
+          [Headers.occurredAt]: String(metadata.occurredAt),
+        };
+        if (metadata.causationId) headers[Headers.causationId] = metadata.causationId;
+        propagation.inject(trace.setSpan(parent, span), headers, headerSetter);
+        const value = await this.codec.encode(request.eventType, request.value, request.topic);
+        const messages = byTopic.get(request.topic) ?? [];
+        messages.push({ key: request.key, value, headers });
+        byTopic.set(request.topic, messages);
+      }
+    } catch (error) {
+      const wrapped = isFanoutError(error)
+        ? error
+        : new NonRetriableError('FANOUT_SCHEMA_INVALID', `cannot encode event: ${message(error)}`, {
+            cause: error,
+          });
+      for (const span of createSpans) endWithError(span, wrapped);
+      throw wrapped;
+    }
+
+    const sendSpan = single
+      ? createSpans[0]!
+      : this.tracer.startSpan(`send ${[...byTopic.keys()].join(',')}`, {
+          kind: SpanKind.PRODUCER,
+          links: createSpans.map((span): Link => ({ context: span.spanContext() })),
+          attributes: {
+            [Attr.system]: 'kafka',
+            [Attr.operationType]: 'send',
+            [Attr.operationName]: 'send',
+            [Attr.batchCount]: requests.length,
+          },
+        });
+    let metadata: RecordMetadata[];
+    try {
+      metadata = await this.producer.sendBatch({
+        acks: -1,
+        timeout: this.timeoutMs,
+        topicMessages: [...byTopic.entries()].map(([topic, messages]) => ({ topic, messages })),
+      });
+    } catch (error) {
+      const wrapped = wrapKafkaError(error, 'publish failed');
+      endWithError(sendSpan, wrapped);
+      if (!single) for (const span of createSpans) endWithError(span, wrapped);
+      throw wrapped;
+    }
+    sendSpan.end();
+    if (!single) for (const span of createSpans) span.end();
+    return metadata.map((entry) => ({
+      topic: entry.topicName,
+      partition: entry.partition,
+      offset: entry.baseOffset ?? entry.offset ?? '-1',
+    }));
+  }
+}
+
+function readMetadata(request: PublishRequest): EventMetadata {
+  const metadata = (request.value as { metadata?: Record<string, unknown> } | null)?.metadata;
+  if (!metadata || typeof metadata.eventId !== 'string' || metadata.eventId.length === 0) {
+    throw new NonRetriableError(
+      'FANOUT_SCHEMA_INVALID',
+      `event ${request.eventType} has no metadata.eventId`,
+      { details: { eventType: request.eventType, field: 'metadata.eventId' } },
+    );
+  }
+  const occurred = metadata.occurredAt;
+  const occurredAt =
+    occurred instanceof Date ? occurred.getTime() : typeof occurred === 'number' ? occurred : NaN;
+  return {
+    eventId: metadata.eventId,
+    occurredAt: Number.isFinite(occurredAt) ? occurredAt : Date.now(),
+    correlationId: typeof metadata.correlationId === 'string' ? metadata.correlationId : '',
+    causationId: typeof metadata.causationId === 'string' ? metadata.causationId : null,
+    producer: typeof metadata.producer === 'string' ? metadata.producer : '',
+  };
+}
+
+function endWithError(span: Span, error: FanoutError): void {
+  span.recordException(error);
+  span.setAttribute(Attr.errorCode, error.code);
+  span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+  span.end();
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** kafkajs marks its errors `retriable`; we keep that decision and give it our code. */
+export function wrapKafkaError(error: unknown, what: string): FanoutError {
+  if (isFanoutError(error)) return error;
+  const retriable =
+    typeof error === 'object' && error !== null && 'retriable' in error
+      ? Boolean((error as { retriable: unknown }).retriable)
+      : true;
+  const options = { cause: error, details: { kafka: (error as Error)?.name } };
+  return retriable
+    ? new RetriableError('FANOUT_PUBLISH_FAILED', `${what}: ${message(error)}`, options)
+    : new NonRetriableError('FANOUT_PUBLISH_FAILED', `${what}: ${message(error)}`, options);
+}

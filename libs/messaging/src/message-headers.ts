@@ -1,0 +1,52 @@
+import type { IHeaders } from 'kafkajs';
+import type { TextMapGetter, TextMapSetter } from '@opentelemetry/api';
+
+/** Header names from CONTRIBUTING.md ("Kafka record conventions") and the runtime's own. */
+export const Headers = {
+  traceparent: 'traceparent',
+  tracestate: 'tracestate',
+  messageId: 'messaging.message.id',
+  conversationId: 'messaging.message.conversation_id',
+  eventType: 'fanout.event_type',
+  causationId: 'fanout.causation_id',
+  producer: 'fanout.producer',
+  occurredAt: 'fanout.occurred_at',
+  // Written by the consumer runtime on retry-tier and dead-letter records.
+  originalTopic: 'fanout.original.topic',
+  originalPartition: 'fanout.original.partition',
+  originalOffset: 'fanout.original.offset',
+  originalTraceparent: 'fanout.original.traceparent',
+  consumerGroup: 'fanout.consumer_group',
+  errorCode: 'fanout.error.code',
+  errorMessage: 'fanout.error.message',
+  errorRetriable: 'fanout.error.retriable',
+  attempts: 'fanout.attempts',
+  firstFailureAt: 'fanout.first_failure_at',
+  lastFailureAt: 'fanout.last_failure_at',
+  retryTier: 'fanout.retry.tier',
+  retryDueAt: 'fanout.retry.due_at',
+  deadLetterReason: 'fanout.dead_letter.reason',
+} as const;
+
+/** Kafka headers as plain strings (the last value wins for a repeated header). */
+export function readHeaders(headers: IHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!headers) return out;
+  for (const [name, raw] of Object.entries(headers)) {
+    const value = Array.isArray(raw) ? raw[raw.length - 1] : raw;
+    if (value === undefined || value === null) continue;
+    out[name] = typeof value === 'string' ? value : value.toString('utf8');
+  }
+  return out;
+}
+
+export const headerGetter: TextMapGetter<Record<string, string>> = {
+  keys: (carrier) => Object.keys(carrier),
+  get: (carrier, key) => carrier[key],
+};
+
+export const headerSetter: TextMapSetter<Record<string, string>> = {
+  set: (carrier, key, value) => {
+    carrier[key] = value;
+  },
+};
