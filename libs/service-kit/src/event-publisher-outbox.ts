@@ -1,0 +1,40 @@
+import type { Context } from '@opentelemetry/api';
+import type { OutboxPublisher } from './outbox-relay';
+import type { OutboxRow } from './outbox-store';
+import { restoreTraceContext } from './trace-context';
+
+/**
+ * The part of @fanout/messaging's EventPublisher the relay needs, typed structurally so the
+ * kit does not pin the messaging runtime: one idempotent, acks=all produce per batch, order
+ * kept per key, each event's producer span a child of its own `context`.
+ */
+export interface BatchEventPublisher {
+  publishBatch(
+    requests: readonly {
+      topic: string;
+      key: string;
+      eventType: string;
+      value: unknown;
+      headers?: Record<string, string>;
+      context?: Context;
+    }[],
+  ): Promise<unknown>;
+}
+
+/** Adapts an EventPublisher to the relay: each row continues the trace stored with it. */
+export function outboxPublisherFor(publisher: BatchEventPublisher): OutboxPublisher {
+  return {
+    async publish(rows: readonly OutboxRow[]) {
+      await publisher.publishBatch(
+        rows.map((row) => ({
+          topic: row.topic,
+          key: row.aggregateId,
+          eventType: row.eventType,
+          value: row.payload,
+          headers: row.headers,
+          context: restoreTraceContext(row.trace),
+        })),
+      );
+    },
+  };
+}

@@ -1,0 +1,186 @@
+import type { FastifyBaseLogger } from 'fastify';
+import { backoffDelay } from './backoff';
+import type { BackoffPolicy } from './backoff';
+import type { OutboxRow, SqliteOutbox } from './outbox-store';
+
+/**
+ * Publishes outbox rows. It resolves only once every row is acknowledged by Kafka (acks=all),
+ * keeps the order of the rows it is given per key, and continues each row's stored trace.
+ */
+export interface OutboxPublisher {
+  publish(rows: readonly OutboxRow[]): Promise<void>;
+}
+
+/** Test-only seams: the crash tests SIGKILL the process at these points. */
+export interface OutboxRelayHooks {
+  afterFetch?(rows: readonly OutboxRow[]): void;
+  afterPublish?(rows: readonly OutboxRow[]): void;
+}
+
+export interface OutboxRelayOptions {
+  outbox: SqliteOutbox;
+  publisher: OutboxPublisher;
+  logger: FastifyBaseLogger;
+  batchSize?: number;
+  /** Polling covers rows written by another process; appends in this one wake the relay at once. */
+  pollIntervalMs?: number;
+  backoff?: BackoffPolicy;
+  hooks?: OutboxRelayHooks;
+}
+
+export interface OutboxRelayStatus {
+  running: boolean;
+  backlog: number;
+  oldestPendingAgeMs: number;
+  consecutiveFailures: number;
+  lastError: string | null;
+  lastPublishedAt: number | null;
+  published: number;
+}
+
+/**
+ * Moves outbox rows to Kafka. Guarantees, honestly stated:
+ * - every committed row is published eventually: rows stay pending until acknowledged, and
+ *   failures (Kafka or registry down) are retried with exponential backoff, forever;
+ * - order per aggregate: one batch at a time, in `seq` order, and a failed batch is retried
+ *   from its first row, so no later event overtakes an earlier one;
+ * - no duplicates from retries within a producer session (idempotent producer);
+ * - a crash after Kafka acknowledged a batch but before it was marked sent re-publishes that
+ *   batch after restart, with the same eventIds. That window is one batch; consumers dedupe
+ *   by eventId, which makes delivery effectively once end to end. A crash before the publish
+ *   (after the commit) loses nothing and duplicates nothing: the rows are simply still pending.
+ */
+export class OutboxRelay {
+  private readonly outbox: SqliteOutbox;
+  private readonly publisher: OutboxPublisher;
+  private readonly logger: FastifyBaseLogger;
+  private readonly batchSize: number;
+  private readonly pollIntervalMs: number;
+  private readonly backoff: BackoffPolicy;
+  private readonly hooks: OutboxRelayHooks;
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wakeUp: (() => void) | undefined;
+  private woken = false;
+  private unsubscribe: (() => void) | undefined;
+  private consecutiveFailures = 0;
+  private lastError: string | null = null;
+  private lastPublishedAt: number | null = null;
+  private published = 0;
+
+  constructor(options: OutboxRelayOptions) {
+    this.outbox = options.outbox;
+    this.publisher = options.publisher;
+    this.logger = options.logger;
+    this.batchSize = options.batchSize ?? 200;
+    this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
+    this.backoff = options.backoff ?? { initialMs: 250, maxMs: 15_000 };
+    this.hooks = options.hooks ?? {};
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.unsubscribe = this.outbox.onAppend(() => this.wake());
+    this.loop = this.run();
+  }
+
+  /** Stops after the batch in flight (if any) is acknowledged or fails. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.unsubscribe?.();
+    this.wake();
+    await this.loop;
+  }
+
+  status(): OutboxRelayStatus {
+    return {
+      running: this.running,
+      backlog: this.outbox.backlog(),
+      oldestPendingAgeMs: this.outbox.oldestPendingAgeMs(),
+      consecutiveFailures: this.consecutiveFailures,
+      lastError: this.lastError,
+      lastPublishedAt: this.lastPublishedAt,
+      published: this.published,
+    };
+  }
+
+  private wake(): void {
+    this.woken = true;
+    this.wakeUp?.();
+  }
+
+  private sleep(ms: number, wakeable: boolean): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      // A backoff sleep is not cut short by new rows (that would hammer a dead broker), only by stop().
+      this.wakeUp = wakeable ? done : () => (this.running ? undefined : done());
+    });
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      this.woken = false;
+      let rows: OutboxRow[];
+      try {
+        rows = this.outbox.pending(this.batchSize);
+      } catch (error) {
+        this.logger.error({ err: error }, 'outbox read failed');
+        await this.sleep(this.pollIntervalMs, false);
+        continue;
+      }
+      if (rows.length === 0) {
+        if (!this.woken) await this.sleep(this.pollIntervalMs, true);
+        continue;
+      }
+      this.hooks.afterFetch?.(rows);
+      const ok = await this.publishBatch(rows);
+      if (ok) {
+        this.hooks.afterPublish?.(rows);
+        this.outbox.markSent(rows.map((r) => r.seq));
+        this.published += rows.length;
+        this.lastPublishedAt = Date.now();
+        if (this.consecutiveFailures > 0)
+          this.logger.info({ rows: rows.length }, 'outbox relay recovered');
+        this.consecutiveFailures = 0;
+        this.lastError = null;
+      } else {
+        this.consecutiveFailures += 1;
+        const delay = backoffDelay(this.consecutiveFailures, this.backoff);
+        this.logger.warn(
+          {
+            attempt: this.consecutiveFailures,
+            retryInMs: delay,
+            backlog: this.outbox.backlog(),
+            error: this.lastError,
+          },
+          'outbox publish failed; retrying with backoff',
+        );
+        await this.sleep(delay, false);
+      }
+    }
+  }
+
+  private async publishBatch(rows: readonly OutboxRow[]): Promise<boolean> {
+    try {
+      await this.publisher.publish(rows);
+      return true;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.lastError = message;
+      try {
+        this.outbox.recordFailure(
+          rows.map((r) => r.seq),
+          message,
+        );
+      } catch (recordError) {
+        this.logger.error({ err: recordError }, 'could not record the outbox failure');
+      }
+      return false;
+    }
+  }
+}

@@ -1,0 +1,162 @@
+import type { SqliteDatabase } from './database';
+import { captureTraceContext } from './trace-context';
+import type { StoredTraceContext } from './trace-context';
+
+/** An event to publish, as the service hands it to the outbox. */
+export interface OutboxEvent {
+  eventId: string;
+  /** Kafka key: the aggregate id. Events of one aggregate are published in insert order. */
+  aggregateId: string;
+  topic: string;
+  /** Avro full name, e.g. `fanout.user.UserRegistered`. */
+  eventType: string;
+  /** The event value, JSON-serialisable; encoded to Avro only at publish time. */
+  payload: Record<string, unknown>;
+  /** Extra Kafka headers (the `fanout.*` and `messaging.*` headers are derived from the metadata). */
+  headers?: Record<string, string>;
+}
+
+export interface OutboxRow extends OutboxEvent {
+  seq: number;
+  trace: StoredTraceContext;
+  createdAt: number;
+  attempts: number;
+  headers: Record<string, string>;
+}
+
+interface RawRow {
+  seq: number;
+  event_id: string;
+  aggregate_id: string;
+  topic: string;
+  event_type: string;
+  payload: string;
+  headers: string;
+  traceparent: string | null;
+  tracestate: string | null;
+  created_at: number;
+  attempts: number;
+}
+
+/**
+ * The transactional outbox table. `append` must run inside the transaction that writes the
+ * entity: then the event exists if and only if the entity does. `seq` gives the publish order.
+ */
+export class SqliteOutbox {
+  private readonly listeners = new Set<() => void>();
+  private readonly insert;
+  private readonly selectBatch;
+  private readonly countPending;
+  private readonly oldestPending;
+
+  constructor(
+    private readonly db: SqliteDatabase,
+    private readonly now: () => number = Date.now,
+  ) {
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS outbox (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        event_id TEXT NOT NULL UNIQUE,
+        aggregate_id TEXT NOT NULL,
+        topic TEXT NOT NULL,
+        event_type TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        headers TEXT NOT NULL DEFAULT '{}',
+        traceparent TEXT,
+        tracestate TEXT,
+        created_at INTEGER NOT NULL,
+        sent_at INTEGER,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT
+      );
+      CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (seq) WHERE sent_at IS NULL;
+    `);
+    this.insert = db.prepare(`
+      INSERT INTO outbox (event_id, aggregate_id, topic, event_type, payload, headers, traceparent, tracestate, created_at)
+      VALUES (@eventId, @aggregateId, @topic, @eventType, @payload, @headers, @traceparent, @tracestate, @createdAt)`);
+    this.selectBatch = db.prepare<[number], RawRow>(
+      'SELECT * FROM outbox WHERE sent_at IS NULL ORDER BY seq LIMIT ?',
+    );
+    this.countPending = db.prepare<[], { n: number }>(
+      'SELECT COUNT(*) AS n FROM outbox WHERE sent_at IS NULL',
+    );
+    this.oldestPending = db.prepare<[], { created_at: number }>(
+      'SELECT created_at FROM outbox WHERE sent_at IS NULL ORDER BY seq LIMIT 1',
+    );
+  }
+
+  /** Adds an event, inside the caller's transaction. The trace context defaults to the active one. */
+  append(event: OutboxEvent, trace: StoredTraceContext = captureTraceContext()): void {
+    this.insert.run({
+      eventId: event.eventId,
+      aggregateId: event.aggregateId,
+      topic: event.topic,
+      eventType: event.eventType,
+      payload: JSON.stringify(event.payload),
+      headers: JSON.stringify(event.headers ?? {}),
+      traceparent: trace.traceparent,
+      tracestate: trace.tracestate,
+      createdAt: this.now(),
+    });
+    // The relay runs on a later tick, after the caller's synchronous transaction has committed.
+    for (const listener of this.listeners) queueMicrotask(listener);
+  }
+
+  /** Called after each append, to wake the relay instead of waiting for its next poll. */
+  onAppend(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** The oldest unsent rows, in publish order. */
+  pending(limit: number): OutboxRow[] {
+    return this.selectBatch.all(limit).map((row) => ({
+      seq: row.seq,
+      eventId: row.event_id,
+      aggregateId: row.aggregate_id,
+      topic: row.topic,
+      eventType: row.event_type,
+      payload: JSON.parse(row.payload) as Record<string, unknown>,
+      headers: JSON.parse(row.headers) as Record<string, string>,
+      trace: { traceparent: row.traceparent, tracestate: row.tracestate },
+      createdAt: row.created_at,
+      attempts: row.attempts,
+    }));
+  }
+
+  markSent(seqs: readonly number[]): void {
+    const sentAt = this.now();
+    const mark = this.db.prepare(
+      'UPDATE outbox SET sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE seq = ?',
+    );
+    this.db.transaction(() => {
+      for (const seq of seqs) mark.run(sentAt, seq);
+    })();
+  }
+
+  recordFailure(seqs: readonly number[], error: string): void {
+    const record = this.db.prepare(
+      'UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE seq = ?',
+    );
+    this.db.transaction(() => {
+      for (const seq of seqs) record.run(error.slice(0, 500), seq);
+    })();
+  }
+
+  backlog(): number {
+    return this.countPending.get()?.n ?? 0;
+  }
+
+  /** Age of the oldest unsent event, or 0 when nothing waits. */
+  oldestPendingAgeMs(): number {
+    const row = this.oldestPending.get();
+    return row === undefined ? 0 : Math.max(0, this.now() - row.created_at);
+  }
+
+  /** Deletes sent rows older than the retention; returns how many. */
+  prune(retentionMs: number): number {
+    return this.db
+      .prepare('DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < ?')
+      .run(this.now() - retentionMs).changes;
+  }
+}
