@@ -1,0 +1,250 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Kafka } from 'kafkajs';
+import { NonRetriableError, RetriableError } from '@fanout/errors';
+import {
+  EventPublisher,
+  Headers,
+  createConsumerRuntime,
+  type ConsumedEvent,
+  type ConsumerRuntime,
+  type EventHandler,
+} from '@fanout/messaging';
+import { uniqueName } from '@fanout/test-platform';
+import { JsonWireCodec } from './json-codec';
+import { createTopic, deleteTopics, readTopic, testEvent, testKafka, waitFor } from './kafka-fixtures';
+
+const codec = new JsonWireCodec();
+const prefix = uniqueName('msgrt');
+let kafka: Kafka;
+let publisher: EventPublisher;
+let dataDir: string;
+const runtimes: ConsumerRuntime[] = [];
+
+beforeAll(async () => {
+  kafka = testKafka('messaging-runtime-test');
+  publisher = new EventPublisher({ kafka, codec });
+  await publisher.connect();
+  dataDir = mkdtempSync(join(tmpdir(), 'msgrt-'));
+});
+
+afterAll(async () => {
+  for (const runtime of runtimes) await runtime.stop({ deadlineMs: 2_000 }).catch(() => undefined);
+  await publisher.disconnect();
+  await deleteTopics(kafka, prefix);
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function startRuntime(
+  name: string,
+  topic: string,
+  handler: EventHandler,
+  extra: Partial<Parameters<typeof createConsumerRuntime>[0]> = {},
+): Promise<ConsumerRuntime> {
+  const runtime = createConsumerRuntime({
+    kafka,
+    groupId: `${prefix}-${name}-group`,
+    topics: [topic],
+    codec,
+    handler,
+    retry: { immediateAttempts: 3, immediateBackoffMs: 20, tiers: [300, 600] },
+    dedupe: { dataDir },
+    commitIntervalMs: 200,
+    ...extra,
+  });
+  runtimes.push(runtime);
+  await runtime.start();
+  return runtime;
+}
+
+async function publishAll(topic: string, events: Array<{ key: string; value: ReturnType<typeof testEvent> }>) {
+  await publisher.publishBatch(
+    events.map(({ key, value }) => ({ topic, key, eventType: 'fanout.test.Thing', value })),
+  );
+}
+
+describe('consumer runtime on the real broker', () => {
+  it('keeps per-key order while running distinct keys of one partition concurrently', async () => {
+    const topic = `${prefix}-order`;
+    await createTopic(kafka, topic, 1);
+    const keys = 20;
+    const perKey = 25;
+    const events = [];
+    for (let seq = 0; seq < perKey; seq += 1) {
+      for (let k = 0; k < keys; k += 1) events.push({ key: `k${k}`, value: testEvent(`k${k}`, seq) });
+    }
+    await publishAll(topic, events);
+    const seen = new Map<string, number[]>();
+    let running = 0;
+    let peak = 0;
+    await startRuntime(
+      'order',
+      topic,
+      async (event) => {
+        running += 1;
+        peak = Math.max(peak, running);
+        await sleep(Math.floor(Math.random() * 8));
+        const { key, seq } = event.value as { key: string; seq: number };
+        seen.set(key, [...(seen.get(key) ?? []), seq]);
+        running -= 1;
+      },
+      { concurrency: { perPartition: 16 } },
+    );
+    const all = () => [...seen.values()].reduce((n, list) => n + list.length, 0);
+    expect(await waitFor(() => all() >= keys * perKey, 30_000)).toBe(true);
+    for (const list of seen.values()) expect(list).toEqual(Array.from({ length: perKey }, (_, i) => i));
+    expect(peak).toBeGreaterThan(1);
+    expect(peak).toBeLessThanOrEqual(16);
+  });
+
+  it('sends a poison message straight to the dead-letter topic and keeps the partition flowing', async () => {
+    const topic = `${prefix}-poison`;
+    await createTopic(kafka, topic, 1);
+    const before = Array.from({ length: 5 }, (_, i) => ({ key: 'p', value: testEvent('p', i) }));
+    const after = Array.from({ length: 5 }, (_, i) => ({ key: 'p', value: testEvent('p', i + 5) }));
+    await publishAll(topic, before);
+    const raw = kafka.producer();
+    await raw.connect();
+    await raw.send({
+      topic,
+      messages: [{ key: 'p', value: Buffer.from('definitely not avro'), headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' } }],
+    });
+    await raw.disconnect();
+    await publishAll(topic, after);
+
+    const handled: number[] = [];
+    let calls = 0;
+    const runtime = await startRuntime('poison', topic, async (event) => {
+      calls += 1;
+      handled.push((event.value as { seq: number }).seq);
+    });
+    expect(await waitFor(() => handled.length >= 10, 30_000)).toBe(true);
+    expect(handled).toEqual(Array.from({ length: 10 }, (_, i) => i));
+    expect(calls).toBe(10);
+
+    const [dead] = await readTopic(kafka, runtime.retryPolicy.deadLetterTopic, 1, 15_000);
+    expect(dead).toBeDefined();
+    expect(dead!.value?.toString()).toBe('definitely not avro');
+    expect(dead!.headers).toMatchObject({
+      [Headers.originalTopic]: topic,
+      [Headers.originalPartition]: '0',
+      [Headers.originalOffset]: '5',
+      [Headers.errorCode]: 'FANOUT_DECODE_FAILED',
+      [Headers.errorRetriable]: 'false',
+      [Headers.attempts]: '1',
+      [Headers.deadLetterReason]: 'poison',
+      [Headers.originalTraceparent]: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+    });
+    expect(Number(dead!.headers[Headers.firstFailureAt])).toBeGreaterThan(0);
+    expect(dead!.headers[Headers.traceparent]).toMatch(/^00-0af7651916cd43dd8448eb211c80319c-/);
+  });
+
+  it('dead-letters a non-retriable handler error after one attempt, with its code', async () => {
+    const topic = `${prefix}-nonretriable`;
+    await createTopic(kafka, topic, 1);
+    const bad = testEvent('n', 0);
+    await publishAll(topic, [{ key: 'n', value: bad }, { key: 'n', value: testEvent('n', 1) }]);
+    let attemptsOnBad = 0;
+    const handled: number[] = [];
+    const runtime = await startRuntime('nonretriable', topic, async (event) => {
+      if (event.eventId === bad.metadata.eventId) {
+        attemptsOnBad += 1;
+        throw new NonRetriableError('FANOUT_API_CLIENT_ERROR', 'crm said 422: email invalid');
+      }
+      handled.push((event.value as { seq: number }).seq);
+    });
+    expect(await waitFor(() => handled.length >= 1, 20_000)).toBe(true);
+    const [dead] = await readTopic(kafka, runtime.retryPolicy.deadLetterTopic, 1, 15_000);
+    expect(attemptsOnBad).toBe(1);
+    expect(dead!.headers).toMatchObject({
+      [Headers.messageId]: bad.metadata.eventId,
+      [Headers.errorCode]: 'FANOUT_API_CLIENT_ERROR',
+      [Headers.errorMessage]: 'crm said 422: email invalid',
+      [Headers.attempts]: '1',
+      [Headers.deadLetterReason]: 'non-retriable',
+    });
+  });
+
+  it('delivers through the retry tiers once the handler recovers, without holding the partition', async () => {
+    const topic = `${prefix}-tiers`;
+    await createTopic(kafka, topic, 1);
+    const flaky = testEvent('f', 0);
+    const others = Array.from({ length: 5 }, (_, i) => ({ key: `o${i}`, value: testEvent(`o${i}`, i) }));
+    await publishAll(topic, [{ key: 'f', value: flaky }, ...others]);
+    const failuresBeforeRecovery = 4; // 3 immediate attempts, then tier 1 fails once more
+    let flakyAttempts = 0;
+    let recovered: ConsumedEvent | null = null;
+    const otherDoneAt: number[] = [];
+    await startRuntime('tiers', topic, async (event) => {
+      if (event.eventId !== flaky.metadata.eventId) {
+        otherDoneAt.push(Date.now());
+        return;
+      }
+      flakyAttempts += 1;
+      if (flakyAttempts <= failuresBeforeRecovery) {
+        throw new RetriableError('FANOUT_API_SERVER_ERROR', 'crm answered 503');
+      }
+      recovered = event;
+    });
+    expect(await waitFor(() => recovered !== null, 30_000)).toBe(true);
+    const event = recovered as unknown as ConsumedEvent;
+    expect(event.retryTier).toBe(2);
+    expect(event.attempt).toBe(5);
+    expect(event.originalTopic).toBe(topic);
+    expect(event.headers[Headers.firstFailureAt]).toBeDefined();
+    expect(flakyAttempts).toBe(5);
+    // The other keys did not wait for the flaky one's tiers.
+    expect(otherDoneAt).toHaveLength(5);
+  });
+
+  it('dead-letters an event whose retries are exhausted, with its whole failure history', async () => {
+    const topic = `${prefix}-exhausted`;
+    await createTopic(kafka, topic, 1);
+    const doomed = testEvent('d', 0);
+    await publishAll(topic, [{ key: 'd', value: doomed }]);
+    let attempts = 0;
+    const runtime = await startRuntime('exhausted', topic, async () => {
+      attempts += 1;
+      throw new Error('socket hang up');
+    });
+    const [dead] = await readTopic(kafka, runtime.retryPolicy.deadLetterTopic, 1, 30_000);
+    expect(dead).toBeDefined();
+    expect(attempts).toBe(5);
+    expect(dead!.headers).toMatchObject({
+      [Headers.messageId]: doomed.metadata.eventId,
+      [Headers.originalTopic]: topic,
+      [Headers.originalOffset]: '0',
+      [Headers.errorCode]: 'FANOUT_HANDLER_FAILED',
+      [Headers.errorRetriable]: 'true',
+      [Headers.attempts]: '5',
+      [Headers.deadLetterReason]: 'retries-exhausted',
+    });
+    const first = Number(dead!.headers[Headers.firstFailureAt]);
+    const last = Number(dead!.headers[Headers.lastFailureAt]);
+    // Tier delays 300 ms + 600 ms lie between the first and the last failure.
+    expect(last - first).toBeGreaterThanOrEqual(900);
+  });
+
+  it('pauses every partition without leaving the group and resumes where it stopped', async () => {
+    const topic = `${prefix}-pause`;
+    await createTopic(kafka, topic, 2);
+    const handled: number[] = [];
+    const runtime = await startRuntime('pause', topic, async (event) => {
+      handled.push((event.value as { seq: number }).seq);
+    });
+    await publishAll(topic, [{ key: 'a', value: testEvent('a', 0) }]);
+    expect(await waitFor(() => handled.length === 1, 20_000)).toBe(true);
+    let rebalances = 0;
+    runtime.events.on('rebalance', () => (rebalances += 1));
+    runtime.pause();
+    await publishAll(topic, [{ key: 'a', value: testEvent('a', 1) }, { key: 'b', value: testEvent('b', 2) }]);
+    await sleep(2_000);
+    expect(handled).toHaveLength(1);
+    runtime.resume();
+    expect(await waitFor(() => handled.length === 3, 20_000)).toBe(true);
+    expect(rebalances).toBe(0);
+  });
+});
