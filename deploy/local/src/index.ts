@@ -1,0 +1,28 @@
+export {
+  startPlatform,
+  stopPlatform,
+  platformStatus,
+  killBroker,
+  restartBroker,
+  resolveTopology,
+  platformVersions,
+  healthTopic,
+} from './platform';
+export type {
+  StartOptions,
+  StopOptions,
+  RunningPlatform,
+  PlatformStatus,
+  ComponentStatus,
+  BrokerFaultOptions,
+} from './platform';
+export { provision } from './provision';
+export type { ProvisionOptions, ProvisionedPaths } from './provision';
+export { compileTopology, endpointsOf, endpointEnv, fixedPorts, allComponents } from './topology';
+export type { StackOptions, Topology, StackEndpoints, ComponentName, BrokerNode } from './topology';
+export { serviceCatalog, serviceEnv, sharedServiceEnv, sandboxPort } from './services';
+export type { ServiceSpec, ServiceRole, ServiceEnvContext } from './services';
+export { PlatformError, isPlatformError } from './platform-error';
+export type { PlatformErrorCode } from './platform-error';
+export { cacheRoot, stateDir, repoRoot } from './paths';
+export { versions } from './versions';

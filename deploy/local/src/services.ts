@@ -1,0 +1,71 @@
+import { join } from 'node:path';
+import type { StackEndpoints } from './topology';
+
+/** What a service's env is computed from. */
+export interface ServiceEnvContext {
+  endpoints: StackEndpoints;
+  /** `.fanout/stack/<profile>`: SQLite files go under `data/<service>`. */
+  stateDir: string;
+  portOffset: number;
+}
+
+export type ServiceRole = 'domain' | 'consumer' | 'saga' | 'sandbox';
+
+export interface ServiceSpec {
+  name: string;
+  role: ServiceRole;
+  /** The fixed port of CONTRIBUTING.md; the stack adds its port offset. */
+  port: number;
+  /** Environment beyond the shared names; later issues add their lines here. */
+  env(ctx: ServiceEnvContext): Record<string, string>;
+}
+
+export const sandboxPort = 4000;
+
+/** `<API>_API_URL` and `<API>_API_KEY` for a consumer of one sandbox API. */
+function downstreamApi(api: string) {
+  return (ctx: ServiceEnvContext): Record<string, string> => ({
+    [`${api.toUpperCase()}_API_URL`]: `http://127.0.0.1:${sandboxPort + ctx.portOffset}/${api}`,
+    [`${api.toUpperCase()}_API_KEY`]: `local-dev-${api}-key`,
+  });
+}
+
+/** Every planned service, in start order: APIs they call first, then producers, then consumers. */
+export const serviceCatalog: readonly ServiceSpec[] = [
+  { name: 'sandbox-apis', role: 'sandbox', port: 4000, env: () => ({}) },
+  { name: 'user-service', role: 'domain', port: 3001, env: () => ({ API_KEYS: 'local-dev-key' }) },
+  { name: 'order-service', role: 'domain', port: 3002, env: () => ({ API_KEYS: 'local-dev-key' }) },
+  { name: 'email-consumer', role: 'consumer', port: 3101, env: downstreamApi('email') },
+  { name: 'crm-consumer', role: 'consumer', port: 3102, env: downstreamApi('crm') },
+  { name: 'analytics-consumer', role: 'consumer', port: 3103, env: downstreamApi('analytics') },
+  { name: 'search-consumer', role: 'consumer', port: 3104, env: downstreamApi('search') },
+  { name: 'inventory-consumer', role: 'consumer', port: 3105, env: downstreamApi('inventory') },
+  { name: 'payment-consumer', role: 'consumer', port: 3106, env: downstreamApi('payment') },
+  { name: 'shipping-consumer', role: 'consumer', port: 3107, env: downstreamApi('shipping') },
+  { name: 'saga-coordinator', role: 'saga', port: 3110, env: () => ({}) },
+];
+
+/** The shared environment names of CONTRIBUTING.md, set for every service. */
+export function sharedServiceEnv(
+  spec: ServiceSpec,
+  ctx: ServiceEnvContext,
+): Record<string, string> {
+  return {
+    PORT: String(spec.port + ctx.portOffset),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    KAFKA_BROKERS: ctx.endpoints.kafkaBrokers.join(','),
+    SCHEMA_REGISTRY_URL: ctx.endpoints.schemaRegistryUrl,
+    OTEL_EXPORTER_OTLP_ENDPOINT: ctx.endpoints.otlpHttpUrl,
+    OTEL_SERVICE_NAME: spec.name,
+    DATA_DIR: join(ctx.stateDir, 'data', spec.name),
+  };
+}
+
+export function serviceEnv(spec: ServiceSpec, ctx: ServiceEnvContext): Record<string, string> {
+  return { ...sharedServiceEnv(spec, ctx), ...spec.env(ctx) };
+}
+
+export function serviceEntry(root: string, name: string): string {
+  return join(root, 'services', name, 'src', 'main.ts');
+}
