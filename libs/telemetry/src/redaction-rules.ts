@@ -92,6 +92,22 @@ const PERSON_QUALIFIED = new Set(['name', 'address', 'city']);
 const NETWORK_ADDRESS_KEYS =
   /(^|\.)(server|client|peer|local|source|destination|host|net|sock|network)\.address$/;
 
+/** Compound segments that end in `address` but name a socket, not a home (Fastify logs `remoteAddress`). */
+const NETWORK_ADDRESS_SEGMENTS = new Set([
+  'serveraddress',
+  'clientaddress',
+  'peeraddress',
+  'remoteaddress',
+  'localaddress',
+  'ipaddress',
+  'macaddress',
+  'hostaddress',
+  'listenaddress',
+  'bindaddress',
+  'socketaddress',
+  'brokeraddress',
+]);
+
 const keyCache = new Map<string, boolean>();
 const KEY_CACHE_LIMIT = 2_000;
 
@@ -116,7 +132,12 @@ function decideKey(key: string): boolean {
     for (let i = 0; i < segments.length; i += 1) {
       const segment = segments[i] as string;
       if (PERSONAL_SEGMENTS.has(segment)) return true;
-      if (PERSONAL_SUFFIXES.some((s) => segment.endsWith(s) && segment !== s)) return true;
+      if (
+        PERSONAL_SUFFIXES.some((s) => segment.endsWith(s) && segment !== s) &&
+        !NETWORK_ADDRESS_SEGMENTS.has(segment)
+      ) {
+        return true;
+      }
       if (
         PERSON_QUALIFIED.has(segment) &&
         i > 0 &&
