@@ -25,7 +25,12 @@ import type { DecodedEvent, EventCodec } from './event-codec';
 import { KeyScheduler } from './key-scheduler';
 import { Headers, headerGetter, headerSetter, readHeaders } from './message-headers';
 import { OffsetTracker } from './offset-tracker';
-import { compileRetryPolicy, type RetryDecision, type RetryOptions, type RetryPolicy } from './retry-policy';
+import {
+  compileRetryPolicy,
+  type RetryDecision,
+  type RetryOptions,
+  type RetryPolicy,
+} from './retry-policy';
 import { RuntimeEvents } from './runtime-events';
 import { ensureRuntimeTopics } from './topic-provisioner';
 import { Attr, messagingTracer } from './tracing';
@@ -253,7 +258,9 @@ class KafkaConsumerRuntime implements ConsumerRuntime {
   }
 
   stop(options: { deadlineMs?: number } = {}): Promise<void> {
-    this.stopPromise ??= this.doStop(options.deadlineMs ?? this.options.shutdownDeadlineMs ?? 15_000);
+    this.stopPromise ??= this.doStop(
+      options.deadlineMs ?? this.options.shutdownDeadlineMs ?? 15_000,
+    );
     return this.stopPromise;
   }
 
@@ -385,7 +392,11 @@ class KafkaConsumerRuntime implements ConsumerRuntime {
         { topic: state.topic, partition: state.partition, offset: String(next) },
       ]);
       state.committed = next;
-      this.events.emit('commit', { topic: state.topic, partition: state.partition, offset: String(next) });
+      this.events.emit('commit', {
+        topic: state.topic,
+        partition: state.partition,
+        offset: String(next),
+      });
       return true;
     } catch (error) {
       this.events.emit('warning', { where: 'commit', error });
@@ -535,9 +546,17 @@ class KafkaConsumerRuntime implements ConsumerRuntime {
             'fanout.error.retriable': failure.retriable,
           });
           // Immediate attempts happen on the first delivery only; a tier is one attempt.
-          const backoff = tier === 0 ? this.retryPolicy.immediateBackoff(attempt, failure.retriable) : null;
+          const backoff =
+            tier === 0 ? this.retryPolicy.immediateBackoff(attempt, failure.retriable) : null;
           if (backoff !== null) {
-            this.events.emit('retry', { ...where, eventId, kind: 'immediate', tier, attempt: attempts, code: failure.code });
+            this.events.emit('retry', {
+              ...where,
+              eventId,
+              kind: 'immediate',
+              tier,
+              attempt: attempts,
+              code: failure.code,
+            });
             await sleep(backoff, undefined, { signal: this.abort.signal }).catch(() => undefined);
             if (this.abort.signal.aborted) return false;
             continue;
@@ -556,7 +575,16 @@ class KafkaConsumerRuntime implements ConsumerRuntime {
           };
           span.setAttribute(Attr.errorCode, failure.code);
           span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
-          return await this.forward(decision, message, headers, record, spanContext, where, eventId, poison);
+          return await this.forward(
+            decision,
+            message,
+            headers,
+            record,
+            spanContext,
+            where,
+            eventId,
+            poison,
+          );
         }
       }
     } finally {
@@ -566,13 +594,18 @@ class KafkaConsumerRuntime implements ConsumerRuntime {
 
   private async runHandler(event: ConsumedEvent, parent: Context, attempt: number): Promise<void> {
     if (attempt === 1) {
-      await otelContext.with(parent, () => this.options.handler(event, { signal: this.abort.signal }));
+      await otelContext.with(parent, () =>
+        this.options.handler(event, { signal: this.abort.signal }),
+      );
       return;
     }
     // Later attempts get their own span, so retries show in the trace.
     const span = this.tracer.startSpan(
       `retry ${event.topic}`,
-      { kind: SpanKind.INTERNAL, attributes: { [Attr.attempt]: event.attempt, [Attr.messageId]: event.eventId } },
+      {
+        kind: SpanKind.INTERNAL,
+        attributes: { [Attr.attempt]: event.attempt, [Attr.messageId]: event.eventId },
+      },
       parent,
     );
     try {
@@ -620,7 +653,9 @@ class KafkaConsumerRuntime implements ConsumerRuntime {
           [Attr.messageId]: eventId,
           [Attr.errorCode]: failure.errorCode,
           [Attr.attempt]: failure.attempts,
-          ...(deadLetter ? { 'fanout.dead_letter.reason': reason } : { [Attr.retryTier]: decision.tier.index }),
+          ...(deadLetter
+            ? { 'fanout.dead_letter.reason': reason }
+            : { [Attr.retryTier]: decision.tier.index }),
         },
       },
       parent,
@@ -637,9 +672,9 @@ class KafkaConsumerRuntime implements ConsumerRuntime {
           break;
         } catch (error) {
           this.events.emit('warning', { where: `forward to ${target}`, error });
-          await sleep(Math.min(10_000, 200 * 2 ** attempt), undefined, { signal: this.abort.signal }).catch(
-            () => undefined,
-          );
+          await sleep(Math.min(10_000, 200 * 2 ** attempt), undefined, {
+            signal: this.abort.signal,
+          }).catch(() => undefined);
           if (this.abort.signal.aborted || this.state === 'stopped') return false;
         }
       }
@@ -647,7 +682,13 @@ class KafkaConsumerRuntime implements ConsumerRuntime {
       span.end();
     }
     if (deadLetter) {
-      this.events.emit('dead-letter', { ...where, eventId, code: failure.errorCode, reason: reason!, attempts: failure.attempts });
+      this.events.emit('dead-letter', {
+        ...where,
+        eventId,
+        code: failure.errorCode,
+        reason: reason!,
+        attempts: failure.attempts,
+      });
     } else {
       this.events.emit('retry', {
         ...where,

@@ -43,7 +43,15 @@ describe('failure headers', () => {
     });
     const dlq = failureHeaders(
       tier1,
-      { ...again, errorCode: 'E', errorMessage: 'm', retriable: true, attempts: 4, firstFailureAt: 1_000, lastFailureAt: 9_000 },
+      {
+        ...again,
+        errorCode: 'E',
+        errorMessage: 'm',
+        retriable: true,
+        attempts: 4,
+        firstFailureAt: 1_000,
+        lastFailureAt: 9_000,
+      },
       'crm',
       { reason: 'retries-exhausted' },
     );

@@ -26,10 +26,22 @@ export function priorFailure(
   topic: string,
   partition: number,
   offset: string,
-): { originalTopic: string; originalPartition: number; originalOffset: string; attempts: number; firstFailureAt: number | null } {
+): {
+  originalTopic: string;
+  originalPartition: number;
+  originalOffset: string;
+  attempts: number;
+  firstFailureAt: number | null;
+} {
   const originalTopic = headers[Headers.originalTopic];
   if (!originalTopic) {
-    return { originalTopic: topic, originalPartition: partition, originalOffset: offset, attempts: 0, firstFailureAt: null };
+    return {
+      originalTopic: topic,
+      originalPartition: partition,
+      originalOffset: offset,
+      attempts: 0,
+      firstFailureAt: null,
+    };
   }
   const first = Number(headers[Headers.firstFailureAt]);
   return {

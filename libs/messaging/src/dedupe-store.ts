@@ -54,7 +54,9 @@ export class SqliteDedupeStore implements DedupeStore {
     this.maxAgeMs = options.maxAgeMs ?? 7 * 24 * 3600_000;
     this.now = options.now ?? Date.now;
     this.lookup = this.db.prepare('SELECT 1 AS one FROM handled WHERE event_id = ?');
-    this.insert = this.db.prepare('INSERT OR REPLACE INTO handled (event_id, handled_at) VALUES (?, ?)');
+    this.insert = this.db.prepare(
+      'INSERT OR REPLACE INTO handled (event_id, handled_at) VALUES (?, ?)',
+    );
     this.insertMany = this.db.transaction((rows: Array<[string, number]>) => {
       for (const [id, at] of rows) this.insert.run(id, at);
     });
@@ -91,7 +93,10 @@ export class SqliteDedupeStore implements DedupeStore {
   }
 
   get size(): number {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM handled').get() as { n: number }).n + this.pending.size;
+    return (
+      (this.db.prepare('SELECT COUNT(*) AS n FROM handled').get() as { n: number }).n +
+      this.pending.size
+    );
   }
 
   close(): void {

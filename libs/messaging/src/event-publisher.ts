@@ -9,7 +9,8 @@ import {
   type Span,
 } from '@opentelemetry/api';
 import type { Kafka, Message, Producer, ProducerConfig, RecordMetadata } from 'kafkajs';
-import { FanoutError, NonRetriableError, RetriableError, isFanoutError } from '@fanout/errors';
+import type { FanoutError } from '@fanout/errors';
+import { NonRetriableError, RetriableError, isFanoutError } from '@fanout/errors';
 import type { EventCodec } from './event-codec';
 import { Headers, headerSetter } from './message-headers';
 import { Attr, messagingTracer } from './tracing';

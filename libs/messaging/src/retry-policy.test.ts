@@ -49,7 +49,10 @@ describe('retry policy', () => {
 
   it('dead-letters at once when no tier is configured', () => {
     const none = compileRetryPolicy('g', { tiers: [] });
-    expect(none.next(0, true, 0)).toMatchObject({ kind: 'dead-letter', reason: 'retries-exhausted' });
+    expect(none.next(0, true, 0)).toMatchObject({
+      kind: 'dead-letter',
+      reason: 'retries-exhausted',
+    });
   });
 
   it('refuses invalid options when compiled', () => {

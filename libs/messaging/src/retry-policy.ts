@@ -76,7 +76,8 @@ export function compileRetryPolicy(groupId: string, options: RetryOptions = {}):
       return Math.min(cap, base * 2 ** (attempt - 1));
     },
     next(tier, retriable, now) {
-      if (!retriable) return { kind: 'dead-letter', topic: deadLetterTopic, reason: 'non-retriable' };
+      if (!retriable)
+        return { kind: 'dead-letter', topic: deadLetterTopic, reason: 'non-retriable' };
       const nextTier = tiers[tier];
       if (!nextTier) {
         return { kind: 'dead-letter', topic: deadLetterTopic, reason: 'retries-exhausted' };

@@ -13,11 +13,19 @@ interface Where {
  */
 export interface RuntimeEventMap {
   /** A fetched batch; `highWatermark - lastOffset - 1` is the partition's lag. */
-  batch: [{ topic: string; partition: number; size: number; lastOffset: string; highWatermark: string }];
+  batch: [
+    { topic: string; partition: number; size: number; lastOffset: string; highWatermark: string },
+  ];
   processed: [Where & { eventId: string; eventType: string; durationMs: number; attempts: number }];
   duplicate: [Where & { eventId: string }];
   retry: [
-    Where & { eventId: string; kind: 'immediate' | 'tier'; tier: number; attempt: number; code: string },
+    Where & {
+      eventId: string;
+      kind: 'immediate' | 'tier';
+      tier: number;
+      attempt: number;
+      code: string;
+    },
   ];
   'dead-letter': [Where & { eventId: string; code: string; reason: string; attempts: number }];
   commit: [{ topic: string; partition: number; offset: string }];

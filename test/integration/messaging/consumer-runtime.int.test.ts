@@ -15,7 +15,14 @@ import {
 } from '@fanout/messaging';
 import { uniqueName } from '@fanout/test-platform';
 import { JsonWireCodec } from './json-codec';
-import { createTopic, deleteTopics, readTopic, testEvent, testKafka, waitFor } from './kafka-fixtures';
+import {
+  createTopic,
+  deleteTopics,
+  readTopic,
+  testEvent,
+  testKafka,
+  waitFor,
+} from './kafka-fixtures';
 
 const codec = new JsonWireCodec();
 const prefix = uniqueName('msgrt');
@@ -60,7 +67,10 @@ async function startRuntime(
   return runtime;
 }
 
-async function publishAll(topic: string, events: Array<{ key: string; value: ReturnType<typeof testEvent> }>) {
+async function publishAll(
+  topic: string,
+  events: Array<{ key: string; value: ReturnType<typeof testEvent> }>,
+) {
   await publisher.publishBatch(
     events.map(({ key, value }) => ({ topic, key, eventType: 'fanout.test.Thing', value })),
   );
@@ -74,7 +84,8 @@ describe('consumer runtime on the real broker', () => {
     const perKey = 25;
     const events = [];
     for (let seq = 0; seq < perKey; seq += 1) {
-      for (let k = 0; k < keys; k += 1) events.push({ key: `k${k}`, value: testEvent(`k${k}`, seq) });
+      for (let k = 0; k < keys; k += 1)
+        events.push({ key: `k${k}`, value: testEvent(`k${k}`, seq) });
     }
     await publishAll(topic, events);
     const seen = new Map<string, number[]>();
@@ -95,7 +106,8 @@ describe('consumer runtime on the real broker', () => {
     );
     const all = () => [...seen.values()].reduce((n, list) => n + list.length, 0);
     expect(await waitFor(() => all() >= keys * perKey, 30_000)).toBe(true);
-    for (const list of seen.values()) expect(list).toEqual(Array.from({ length: perKey }, (_, i) => i));
+    for (const list of seen.values())
+      expect(list).toEqual(Array.from({ length: perKey }, (_, i) => i));
     expect(peak).toBeGreaterThan(1);
     expect(peak).toBeLessThanOrEqual(16);
   });
@@ -110,7 +122,13 @@ describe('consumer runtime on the real broker', () => {
     await raw.connect();
     await raw.send({
       topic,
-      messages: [{ key: 'p', value: Buffer.from('definitely not avro'), headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' } }],
+      messages: [
+        {
+          key: 'p',
+          value: Buffer.from('definitely not avro'),
+          headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' },
+        },
+      ],
     });
     await raw.disconnect();
     await publishAll(topic, after);
@@ -146,7 +164,10 @@ describe('consumer runtime on the real broker', () => {
     const topic = `${prefix}-nonretriable`;
     await createTopic(kafka, topic, 1);
     const bad = testEvent('n', 0);
-    await publishAll(topic, [{ key: 'n', value: bad }, { key: 'n', value: testEvent('n', 1) }]);
+    await publishAll(topic, [
+      { key: 'n', value: bad },
+      { key: 'n', value: testEvent('n', 1) },
+    ]);
     let attemptsOnBad = 0;
     const handled: number[] = [];
     const runtime = await startRuntime('nonretriable', topic, async (event) => {
@@ -172,7 +193,10 @@ describe('consumer runtime on the real broker', () => {
     const topic = `${prefix}-tiers`;
     await createTopic(kafka, topic, 1);
     const flaky = testEvent('f', 0);
-    const others = Array.from({ length: 5 }, (_, i) => ({ key: `o${i}`, value: testEvent(`o${i}`, i) }));
+    const others = Array.from({ length: 5 }, (_, i) => ({
+      key: `o${i}`,
+      value: testEvent(`o${i}`, i),
+    }));
     await publishAll(topic, [{ key: 'f', value: flaky }, ...others]);
     const failuresBeforeRecovery = 4; // 3 immediate attempts, then tier 1 fails once more
     let flakyAttempts = 0;
@@ -240,7 +264,10 @@ describe('consumer runtime on the real broker', () => {
     let rebalances = 0;
     runtime.events.on('rebalance', () => (rebalances += 1));
     runtime.pause();
-    await publishAll(topic, [{ key: 'a', value: testEvent('a', 1) }, { key: 'b', value: testEvent('b', 2) }]);
+    await publishAll(topic, [
+      { key: 'a', value: testEvent('a', 1) },
+      { key: 'b', value: testEvent('b', 2) },
+    ]);
     await sleep(2_000);
     expect(handled).toHaveLength(1);
     runtime.resume();

@@ -23,7 +23,9 @@ export class EffectLedger {
       'INSERT OR IGNORE INTO effects (idempotency_key, key, seq) VALUES (?, ?, ?)',
     );
     const call = this.db.prepare('INSERT INTO calls (n) VALUES (1)');
-    const last = this.db.prepare<[string], { seq: number }>('SELECT seq FROM last_seq WHERE key = ?');
+    const last = this.db.prepare<[string], { seq: number }>(
+      'SELECT seq FROM last_seq WHERE key = ?',
+    );
     const setLast = this.db.prepare('INSERT OR REPLACE INTO last_seq (key, seq) VALUES (?, ?)');
     const violation = this.db.prepare('INSERT INTO order_violations VALUES (?, ?, ?)');
     this.apply = this.db.transaction((key: string, idempotencyKey: string, seq: number) => {
@@ -49,9 +51,9 @@ export class EffectLedger {
   }
 
   effectKeys(): string[] {
-    return (this.db.prepare('SELECT idempotency_key AS k FROM effects').all() as Array<{ k: string }>).map(
-      (row) => row.k,
-    );
+    return (
+      this.db.prepare('SELECT idempotency_key AS k FROM effects').all() as Array<{ k: string }>
+    ).map((row) => row.k);
   }
 
   close(): void {
