@@ -6,7 +6,50 @@ import type { CatalogData } from '../catalog';
 export const catalogData: CatalogData = {
   "compatibility": "FULL_TRANSITIVE",
   "topics": {
+    "fanout.inventory.commands": {
+      "partitions": 6,
+      "config": {
+        "cleanup.policy": "delete",
+        "retention.ms": "604800000"
+      }
+    },
     "fanout.order.events": {
+      "partitions": 6,
+      "config": {
+        "cleanup.policy": "delete",
+        "retention.ms": "604800000"
+      }
+    },
+    "fanout.payment.commands": {
+      "partitions": 6,
+      "config": {
+        "cleanup.policy": "delete",
+        "retention.ms": "604800000"
+      }
+    },
+    "fanout.saga.dead-letter": {
+      "partitions": 6,
+      "config": {
+        "cleanup.policy": "delete",
+        "retention.ms": "2592000000"
+      }
+    },
+    "fanout.saga.replies": {
+      "partitions": 6,
+      "config": {
+        "cleanup.policy": "delete",
+        "retention.ms": "604800000"
+      }
+    },
+    "fanout.saga.state": {
+      "partitions": 6,
+      "config": {
+        "cleanup.policy": "compact",
+        "min.compaction.lag.ms": "60000",
+        "segment.ms": "3600000"
+      }
+    },
+    "fanout.shipping.commands": {
       "partitions": 6,
       "config": {
         "cleanup.policy": "delete",
@@ -22,6 +65,401 @@ export const catalogData: CatalogData = {
     }
   },
   "events": {
+    "fanout.inventory.InventoryReleased": {
+      "topic": "fanout.saga.replies",
+      "key": "orderId",
+      "schemaFile": "inventory/InventoryReleased.avsc",
+      "schema": {
+        "type": "record",
+        "name": "InventoryReleased",
+        "namespace": "fanout.inventory",
+        "doc": "Reply: nothing is held for the order any more (also sent when nothing was ever reserved).",
+        "fields": [
+          {
+            "name": "metadata",
+            "type": {
+              "type": "record",
+              "name": "EventMetadata",
+              "namespace": "fanout.common",
+              "doc": "Carried by every Fanout event. Trace context travels in Kafka headers, not here.",
+              "fields": [
+                {
+                  "name": "eventId",
+                  "type": {
+                    "type": "string",
+                    "logicalType": "uuid"
+                  },
+                  "doc": "Unique per event; consumers dedupe on it and derive downstream Idempotency-Keys from it."
+                },
+                {
+                  "name": "occurredAt",
+                  "type": {
+                    "type": "long",
+                    "logicalType": "timestamp-millis"
+                  },
+                  "doc": "When the fact happened (epoch milliseconds, UTC)."
+                },
+                {
+                  "name": "correlationId",
+                  "type": "string",
+                  "doc": "Shared by every event of one business flow (e.g. an order and its saga)."
+                },
+                {
+                  "name": "causationId",
+                  "type": [
+                    "null",
+                    "string"
+                  ],
+                  "default": null,
+                  "doc": "eventId of the event that caused this one; null for events caused by a request."
+                },
+                {
+                  "name": "producer",
+                  "type": "string",
+                  "doc": "Service that produced the event, e.g. user-service."
+                }
+              ]
+            }
+          },
+          {
+            "name": "orderId",
+            "type": "string",
+            "doc": "The order, and the saga id; the Kafka key."
+          }
+        ]
+      }
+    },
+    "fanout.inventory.InventoryReservationFailed": {
+      "topic": "fanout.saga.replies",
+      "key": "orderId",
+      "schemaFile": "inventory/InventoryReservationFailed.avsc",
+      "schema": {
+        "type": "record",
+        "name": "InventoryReservationFailed",
+        "namespace": "fanout.inventory",
+        "doc": "Reply: the stock could not be reserved; nothing is held.",
+        "fields": [
+          {
+            "name": "metadata",
+            "type": {
+              "type": "record",
+              "name": "EventMetadata",
+              "namespace": "fanout.common",
+              "doc": "Carried by every Fanout event. Trace context travels in Kafka headers, not here.",
+              "fields": [
+                {
+                  "name": "eventId",
+                  "type": {
+                    "type": "string",
+                    "logicalType": "uuid"
+                  },
+                  "doc": "Unique per event; consumers dedupe on it and derive downstream Idempotency-Keys from it."
+                },
+                {
+                  "name": "occurredAt",
+                  "type": {
+                    "type": "long",
+                    "logicalType": "timestamp-millis"
+                  },
+                  "doc": "When the fact happened (epoch milliseconds, UTC)."
+                },
+                {
+                  "name": "correlationId",
+                  "type": "string",
+                  "doc": "Shared by every event of one business flow (e.g. an order and its saga)."
+                },
+                {
+                  "name": "causationId",
+                  "type": [
+                    "null",
+                    "string"
+                  ],
+                  "default": null,
+                  "doc": "eventId of the event that caused this one; null for events caused by a request."
+                },
+                {
+                  "name": "producer",
+                  "type": "string",
+                  "doc": "Service that produced the event, e.g. user-service."
+                }
+              ]
+            }
+          },
+          {
+            "name": "orderId",
+            "type": "string",
+            "doc": "The order, and the saga id; the Kafka key."
+          },
+          {
+            "name": "failure",
+            "type": {
+              "type": "record",
+              "name": "StepFailure",
+              "namespace": "fanout.saga",
+              "doc": "Why a participant could not perform a command.",
+              "fields": [
+                {
+                  "name": "code",
+                  "type": {
+                    "type": "enum",
+                    "name": "StepFailureCode",
+                    "namespace": "fanout.saga",
+                    "doc": "UNKNOWN is the default, so readers on an older version still read codes added later.",
+                    "symbols": [
+                      "UNKNOWN",
+                      "OUT_OF_STOCK",
+                      "PAYMENT_DECLINED",
+                      "SHIPPING_UNAVAILABLE",
+                      "API_ERROR",
+                      "INVALID_REQUEST"
+                    ],
+                    "default": "UNKNOWN"
+                  }
+                },
+                {
+                  "name": "message",
+                  "type": "string",
+                  "doc": "Human-readable explanation; no personal data."
+                },
+                {
+                  "name": "retriable",
+                  "type": "boolean",
+                  "default": false,
+                  "doc": "Whether the participant gave up on an error that might pass (e.g. the API stayed unavailable)."
+                }
+              ]
+            }
+          }
+        ]
+      }
+    },
+    "fanout.inventory.InventoryReserved": {
+      "topic": "fanout.saga.replies",
+      "key": "orderId",
+      "schemaFile": "inventory/InventoryReserved.avsc",
+      "schema": {
+        "type": "record",
+        "name": "InventoryReserved",
+        "namespace": "fanout.inventory",
+        "doc": "Reply: the stock for the order is reserved.",
+        "fields": [
+          {
+            "name": "metadata",
+            "type": {
+              "type": "record",
+              "name": "EventMetadata",
+              "namespace": "fanout.common",
+              "doc": "Carried by every Fanout event. Trace context travels in Kafka headers, not here.",
+              "fields": [
+                {
+                  "name": "eventId",
+                  "type": {
+                    "type": "string",
+                    "logicalType": "uuid"
+                  },
+                  "doc": "Unique per event; consumers dedupe on it and derive downstream Idempotency-Keys from it."
+                },
+                {
+                  "name": "occurredAt",
+                  "type": {
+                    "type": "long",
+                    "logicalType": "timestamp-millis"
+                  },
+                  "doc": "When the fact happened (epoch milliseconds, UTC)."
+                },
+                {
+                  "name": "correlationId",
+                  "type": "string",
+                  "doc": "Shared by every event of one business flow (e.g. an order and its saga)."
+                },
+                {
+                  "name": "causationId",
+                  "type": [
+                    "null",
+                    "string"
+                  ],
+                  "default": null,
+                  "doc": "eventId of the event that caused this one; null for events caused by a request."
+                },
+                {
+                  "name": "producer",
+                  "type": "string",
+                  "doc": "Service that produced the event, e.g. user-service."
+                }
+              ]
+            }
+          },
+          {
+            "name": "orderId",
+            "type": "string",
+            "doc": "The order, and the saga id; the Kafka key."
+          },
+          {
+            "name": "reservationId",
+            "type": "string"
+          }
+        ]
+      }
+    },
+    "fanout.inventory.ReleaseInventory": {
+      "topic": "fanout.inventory.commands",
+      "key": "orderId",
+      "schemaFile": "inventory/ReleaseInventory.avsc",
+      "schema": {
+        "type": "record",
+        "name": "ReleaseInventory",
+        "namespace": "fanout.inventory",
+        "doc": "Compensation: release the stock reserved for an order. Safe before, after or without ReserveInventory.",
+        "fields": [
+          {
+            "name": "metadata",
+            "type": {
+              "type": "record",
+              "name": "EventMetadata",
+              "namespace": "fanout.common",
+              "doc": "Carried by every Fanout event. Trace context travels in Kafka headers, not here.",
+              "fields": [
+                {
+                  "name": "eventId",
+                  "type": {
+                    "type": "string",
+                    "logicalType": "uuid"
+                  },
+                  "doc": "Unique per event; consumers dedupe on it and derive downstream Idempotency-Keys from it."
+                },
+                {
+                  "name": "occurredAt",
+                  "type": {
+                    "type": "long",
+                    "logicalType": "timestamp-millis"
+                  },
+                  "doc": "When the fact happened (epoch milliseconds, UTC)."
+                },
+                {
+                  "name": "correlationId",
+                  "type": "string",
+                  "doc": "Shared by every event of one business flow (e.g. an order and its saga)."
+                },
+                {
+                  "name": "causationId",
+                  "type": [
+                    "null",
+                    "string"
+                  ],
+                  "default": null,
+                  "doc": "eventId of the event that caused this one; null for events caused by a request."
+                },
+                {
+                  "name": "producer",
+                  "type": "string",
+                  "doc": "Service that produced the event, e.g. user-service."
+                }
+              ]
+            }
+          },
+          {
+            "name": "orderId",
+            "type": "string",
+            "doc": "The order, and the saga id; the Kafka key."
+          },
+          {
+            "name": "reservationId",
+            "type": [
+              "null",
+              "string"
+            ],
+            "default": null,
+            "doc": "The reservation to release, when the saga knows it; the participant may also find it by orderId."
+          }
+        ]
+      }
+    },
+    "fanout.inventory.ReserveInventory": {
+      "topic": "fanout.inventory.commands",
+      "key": "orderId",
+      "schemaFile": "inventory/ReserveInventory.avsc",
+      "schema": {
+        "type": "record",
+        "name": "ReserveInventory",
+        "namespace": "fanout.inventory",
+        "doc": "Command: reserve stock for every line of an order. Idempotent per orderId.",
+        "fields": [
+          {
+            "name": "metadata",
+            "type": {
+              "type": "record",
+              "name": "EventMetadata",
+              "namespace": "fanout.common",
+              "doc": "Carried by every Fanout event. Trace context travels in Kafka headers, not here.",
+              "fields": [
+                {
+                  "name": "eventId",
+                  "type": {
+                    "type": "string",
+                    "logicalType": "uuid"
+                  },
+                  "doc": "Unique per event; consumers dedupe on it and derive downstream Idempotency-Keys from it."
+                },
+                {
+                  "name": "occurredAt",
+                  "type": {
+                    "type": "long",
+                    "logicalType": "timestamp-millis"
+                  },
+                  "doc": "When the fact happened (epoch milliseconds, UTC)."
+                },
+                {
+                  "name": "correlationId",
+                  "type": "string",
+                  "doc": "Shared by every event of one business flow (e.g. an order and its saga)."
+                },
+                {
+                  "name": "causationId",
+                  "type": [
+                    "null",
+                    "string"
+                  ],
+                  "default": null,
+                  "doc": "eventId of the event that caused this one; null for events caused by a request."
+                },
+                {
+                  "name": "producer",
+                  "type": "string",
+                  "doc": "Service that produced the event, e.g. user-service."
+                }
+              ]
+            }
+          },
+          {
+            "name": "orderId",
+            "type": "string",
+            "doc": "The order, and the saga id; the Kafka key."
+          },
+          {
+            "name": "items",
+            "type": {
+              "type": "array",
+              "items": {
+                "type": "record",
+                "name": "StockItem",
+                "namespace": "fanout.inventory",
+                "fields": [
+                  {
+                    "name": "sku",
+                    "type": "string"
+                  },
+                  {
+                    "name": "quantity",
+                    "type": "int",
+                    "doc": "Positive."
+                  }
+                ]
+              }
+            }
+          }
+        ]
+      }
+    },
     "fanout.order.OrderCancelled": {
       "topic": "fanout.order.events",
       "key": "orderId",
@@ -385,6 +823,840 @@ export const catalogData: CatalogData = {
                   "name": "country",
                   "type": "string",
                   "doc": "ISO 3166-1 alpha-2 country code, e.g. DE."
+                }
+              ]
+            }
+          }
+        ]
+      }
+    },
+    "fanout.payment.AuthorizePayment": {
+      "topic": "fanout.payment.commands",
+      "key": "orderId",
+      "schemaFile": "payment/AuthorizePayment.avsc",
+      "schema": {
+        "type": "record",
+        "name": "AuthorizePayment",
+        "namespace": "fanout.payment",
+        "doc": "Command: authorize (not capture) the order total. Idempotent per orderId.",
+        "fields": [
+          {
+            "name": "metadata",
+            "type": {
+              "type": "record",
+              "name": "EventMetadata",
+              "namespace": "fanout.common",
+              "doc": "Carried by every Fanout event. Trace context travels in Kafka headers, not here.",
+              "fields": [
+                {
+                  "name": "eventId",
+                  "type": {
+                    "type": "string",
+                    "logicalType": "uuid"
+                  },
+                  "doc": "Unique per event; consumers dedupe on it and derive downstream Idempotency-Keys from it."
+                },
+                {
+                  "name": "occurredAt",
+                  "type": {
+                    "type": "long",
+                    "logicalType": "timestamp-millis"
+                  },
+                  "doc": "When the fact happened (epoch milliseconds, UTC)."
+                },
+                {
+                  "name": "correlationId",
+                  "type": "string",
+                  "doc": "Shared by every event of one business flow (e.g. an order and its saga)."
+                },
+                {
+                  "name": "causationId",
+                  "type": [
+                    "null",
+                    "string"
+                  ],
+                  "default": null,
+                  "doc": "eventId of the event that caused this one; null for events caused by a request."
+                },
+                {
+                  "name": "producer",
+                  "type": "string",
+                  "doc": "Service that produced the event, e.g. user-service."
+                }
+              ]
+            }
+          },
+          {
+            "name": "orderId",
+            "type": "string",
+            "doc": "The order, and the saga id; the Kafka key."
+          },
+          {
+            "name": "customerId",
+            "type": "string"
+          },
+          {
+            "name": "currency",
+            "type": {
+              "type": "string",
+              "logicalType": "iso-4217",
+              "doc": "ISO 4217 currency code, e.g. EUR."
+            }
+          },
+          {
+            "name": "amountMinor",
+            "type": "long",
+            "doc": "In minor units of currency."
+          }
+        ]
+      }
+    },
+    "fanout.payment.PaymentAuthorized": {
+      "topic": "fanout.saga.replies",
+      "key": "orderId",
+      "schemaFile": "payment/PaymentAuthorized.avsc",
+      "schema": {
+        "type": "record",
+        "name": "PaymentAuthorized",
+        "namespace": "fanout.payment",
+        "doc": "Reply: the amount is authorized.",
+        "fields": [
+          {
+            "name": "metadata",
+            "type": {
+              "type": "record",
+              "name": "EventMetadata",
+              "namespace": "fanout.common",
+              "doc": "Carried by every Fanout event. Trace context travels in Kafka headers, not here.",
+              "fields": [
+                {
+                  "name": "eventId",
+                  "type": {
+                    "type": "string",
+                    "logicalType": "uuid"
+                  },
+                  "doc": "Unique per event; consumers dedupe on it and derive downstream Idempotency-Keys from it."
+                },
+                {
+                  "name": "occurredAt",
+                  "type": {
+                    "type": "long",
+                    "logicalType": "timestamp-millis"
+                  },
+                  "doc": "When the fact happened (epoch milliseconds, UTC)."
+                },
+                {
+                  "name": "correlationId",
+                  "type": "string",
+                  "doc": "Shared by every event of one business flow (e.g. an order and its saga)."
+                },
+                {
+                  "name": "causationId",
+                  "type": [
+                    "null",
+                    "string"
+                  ],
+                  "default": null,
+                  "doc": "eventId of the event that caused this one; null for events caused by a request."
+                },
+                {
+                  "name": "producer",
+                  "type": "string",
+                  "doc": "Service that produced the event, e.g. user-service."
+                }
+              ]
+            }
+          },
+          {
+            "name": "orderId",
+            "type": "string",
+            "doc": "The order, and the saga id; the Kafka key."
+          },
+          {
+            "name": "authorizationId",
+            "type": "string"
+          }
+        ]
+      }
+    },
+    "fanout.payment.PaymentDeclined": {
+      "topic": "fanout.saga.replies",
+      "key": "orderId",
+      "schemaFile": "payment/PaymentDeclined.avsc",
+      "schema": {
+        "type": "record",
+        "name": "PaymentDeclined",
+        "namespace": "fanout.payment",
+        "doc": "Reply: the payment was not authorized (declined, or the API failed permanently).",
+        "fields": [
+          {
+            "name": "metadata",
+            "type": {
+              "type": "record",
+              "name": "EventMetadata",
+              "namespace": "fanout.common",
+              "doc": "Carried by every Fanout event. Trace context travels in Kafka headers, not here.",
+              "fields": [
+                {
+                  "name": "eventId",
+                  "type": {
+                    "type": "string",
+                    "logicalType": "uuid"
+                  },
+                  "doc": "Unique per event; consumers dedupe on it and derive downstream Idempotency-Keys from it."
+                },
+                {
+                  "name": "occurredAt",
+                  "type": {
+                    "type": "long",
+                    "logicalType": "timestamp-millis"
+                  },
+                  "doc": "When the fact happened (epoch milliseconds, UTC)."
+                },
+                {
+                  "name": "correlationId",
+                  "type": "string",
+                  "doc": "Shared by every event of one business flow (e.g. an order and its saga)."
+                },
+                {
+                  "name": "causationId",
+                  "type": [
+                    "null",
+                    "string"
+                  ],
+                  "default": null,
+                  "doc": "eventId of the event that caused this one; null for events caused by a request."
+                },
+                {
+                  "name": "producer",
+                  "type": "string",
+                  "doc": "Service that produced the event, e.g. user-service."
+                }
+              ]
+            }
+          },
+          {
+            "name": "orderId",
+            "type": "string",
+            "doc": "The order, and the saga id; the Kafka key."
+          },
+          {
+            "name": "failure",
+            "type": {
+              "type": "record",
+              "name": "StepFailure",
+              "namespace": "fanout.saga",
+              "doc": "Why a participant could not perform a command.",
+              "fields": [
+                {
+                  "name": "code",
+                  "type": {
+                    "type": "enum",
+                    "name": "StepFailureCode",
+                    "namespace": "fanout.saga",
+                    "doc": "UNKNOWN is the default, so readers on an older version still read codes added later.",
+                    "symbols": [
+                      "UNKNOWN",
+                      "OUT_OF_STOCK",
+                      "PAYMENT_DECLINED",
+                      "SHIPPING_UNAVAILABLE",
+                      "API_ERROR",
+                      "INVALID_REQUEST"
+                    ],
+                    "default": "UNKNOWN"
+                  }
+                },
+                {
+                  "name": "message",
+                  "type": "string",
+                  "doc": "Human-readable explanation; no personal data."
+                },
+                {
+                  "name": "retriable",
+                  "type": "boolean",
+                  "default": false,
+                  "doc": "Whether the participant gave up on an error that might pass (e.g. the API stayed unavailable)."
+                }
+              ]
+            }
+          }
+        ]
+      }
+    },
+    "fanout.payment.PaymentVoided": {
+      "topic": "fanout.saga.replies",
+      "key": "orderId",
+      "schemaFile": "payment/PaymentVoided.avsc",
+      "schema": {
+        "type": "record",
+        "name": "PaymentVoided",
+        "namespace": "fanout.payment",
+        "doc": "Reply: no authorization is held for the order any more (also sent when none was ever made).",
+        "fields": [
+          {
+            "name": "metadata",
+            "type": {
+              "type": "record",
+              "name": "EventMetadata",
+              "namespace": "fanout.common",
+              "doc": "Carried by every Fanout event. Trace context travels in Kafka headers, not here.",
+              "fields": [
+                {
+                  "name": "eventId",
+                  "type": {
+                    "type": "string",
+                    "logicalType": "uuid"
+                  },
+                  "doc": "Unique per event; consumers dedupe on it and derive downstream Idempotency-Keys from it."
+                },
+                {
+                  "name": "occurredAt",
+                  "type": {
+                    "type": "long",
+                    "logicalType": "timestamp-millis"
+                  },
+                  "doc": "When the fact happened (epoch milliseconds, UTC)."
+                },
+                {
+                  "name": "correlationId",
+                  "type": "string",
+                  "doc": "Shared by every event of one business flow (e.g. an order and its saga)."
+                },
+                {
+                  "name": "causationId",
+                  "type": [
+                    "null",
+                    "string"
+                  ],
+                  "default": null,
+                  "doc": "eventId of the event that caused this one; null for events caused by a request."
+                },
+                {
+                  "name": "producer",
+                  "type": "string",
+                  "doc": "Service that produced the event, e.g. user-service."
+                }
+              ]
+            }
+          },
+          {
+            "name": "orderId",
+            "type": "string",
+            "doc": "The order, and the saga id; the Kafka key."
+          }
+        ]
+      }
+    },
+    "fanout.payment.VoidPayment": {
+      "topic": "fanout.payment.commands",
+      "key": "orderId",
+      "schemaFile": "payment/VoidPayment.avsc",
+      "schema": {
+        "type": "record",
+        "name": "VoidPayment",
+        "namespace": "fanout.payment",
+        "doc": "Compensation: void the authorization of an order. Safe before, after or without AuthorizePayment.",
+        "fields": [
+          {
+            "name": "metadata",
+            "type": {
+              "type": "record",
+              "name": "EventMetadata",
+              "namespace": "fanout.common",
+              "doc": "Carried by every Fanout event. Trace context travels in Kafka headers, not here.",
+              "fields": [
+                {
+                  "name": "eventId",
+                  "type": {
+                    "type": "string",
+                    "logicalType": "uuid"
+                  },
+                  "doc": "Unique per event; consumers dedupe on it and derive downstream Idempotency-Keys from it."
+                },
+                {
+                  "name": "occurredAt",
+                  "type": {
+                    "type": "long",
+                    "logicalType": "timestamp-millis"
+                  },
+                  "doc": "When the fact happened (epoch milliseconds, UTC)."
+                },
+                {
+                  "name": "correlationId",
+                  "type": "string",
+                  "doc": "Shared by every event of one business flow (e.g. an order and its saga)."
+                },
+                {
+                  "name": "causationId",
+                  "type": [
+                    "null",
+                    "string"
+                  ],
+                  "default": null,
+                  "doc": "eventId of the event that caused this one; null for events caused by a request."
+                },
+                {
+                  "name": "producer",
+                  "type": "string",
+                  "doc": "Service that produced the event, e.g. user-service."
+                }
+              ]
+            }
+          },
+          {
+            "name": "orderId",
+            "type": "string",
+            "doc": "The order, and the saga id; the Kafka key."
+          },
+          {
+            "name": "authorizationId",
+            "type": [
+              "null",
+              "string"
+            ],
+            "default": null,
+            "doc": "The authorization to void, when the saga knows it."
+          }
+        ]
+      }
+    },
+    "fanout.shipping.CancelShipment": {
+      "topic": "fanout.shipping.commands",
+      "key": "orderId",
+      "schemaFile": "shipping/CancelShipment.avsc",
+      "schema": {
+        "type": "record",
+        "name": "CancelShipment",
+        "namespace": "fanout.shipping",
+        "doc": "Compensation: cancel the shipment of an order. Safe before, after or without CreateShipment.",
+        "fields": [
+          {
+            "name": "metadata",
+            "type": {
+              "type": "record",
+              "name": "EventMetadata",
+              "namespace": "fanout.common",
+              "doc": "Carried by every Fanout event. Trace context travels in Kafka headers, not here.",
+              "fields": [
+                {
+                  "name": "eventId",
+                  "type": {
+                    "type": "string",
+                    "logicalType": "uuid"
+                  },
+                  "doc": "Unique per event; consumers dedupe on it and derive downstream Idempotency-Keys from it."
+                },
+                {
+                  "name": "occurredAt",
+                  "type": {
+                    "type": "long",
+                    "logicalType": "timestamp-millis"
+                  },
+                  "doc": "When the fact happened (epoch milliseconds, UTC)."
+                },
+                {
+                  "name": "correlationId",
+                  "type": "string",
+                  "doc": "Shared by every event of one business flow (e.g. an order and its saga)."
+                },
+                {
+                  "name": "causationId",
+                  "type": [
+                    "null",
+                    "string"
+                  ],
+                  "default": null,
+                  "doc": "eventId of the event that caused this one; null for events caused by a request."
+                },
+                {
+                  "name": "producer",
+                  "type": "string",
+                  "doc": "Service that produced the event, e.g. user-service."
+                }
+              ]
+            }
+          },
+          {
+            "name": "orderId",
+            "type": "string",
+            "doc": "The order, and the saga id; the Kafka key."
+          },
+          {
+            "name": "shipmentId",
+            "type": [
+              "null",
+              "string"
+            ],
+            "default": null,
+            "doc": "The shipment to cancel, when the saga knows it."
+          }
+        ]
+      }
+    },
+    "fanout.shipping.CreateShipment": {
+      "topic": "fanout.shipping.commands",
+      "key": "orderId",
+      "schemaFile": "shipping/CreateShipment.avsc",
+      "schema": {
+        "type": "record",
+        "name": "CreateShipment",
+        "namespace": "fanout.shipping",
+        "doc": "Command: book the shipment of an order. Idempotent per orderId.",
+        "fields": [
+          {
+            "name": "metadata",
+            "type": {
+              "type": "record",
+              "name": "EventMetadata",
+              "namespace": "fanout.common",
+              "doc": "Carried by every Fanout event. Trace context travels in Kafka headers, not here.",
+              "fields": [
+                {
+                  "name": "eventId",
+                  "type": {
+                    "type": "string",
+                    "logicalType": "uuid"
+                  },
+                  "doc": "Unique per event; consumers dedupe on it and derive downstream Idempotency-Keys from it."
+                },
+                {
+                  "name": "occurredAt",
+                  "type": {
+                    "type": "long",
+                    "logicalType": "timestamp-millis"
+                  },
+                  "doc": "When the fact happened (epoch milliseconds, UTC)."
+                },
+                {
+                  "name": "correlationId",
+                  "type": "string",
+                  "doc": "Shared by every event of one business flow (e.g. an order and its saga)."
+                },
+                {
+                  "name": "causationId",
+                  "type": [
+                    "null",
+                    "string"
+                  ],
+                  "default": null,
+                  "doc": "eventId of the event that caused this one; null for events caused by a request."
+                },
+                {
+                  "name": "producer",
+                  "type": "string",
+                  "doc": "Service that produced the event, e.g. user-service."
+                }
+              ]
+            }
+          },
+          {
+            "name": "orderId",
+            "type": "string",
+            "doc": "The order, and the saga id; the Kafka key."
+          },
+          {
+            "name": "items",
+            "type": {
+              "type": "array",
+              "items": {
+                "type": "record",
+                "name": "StockItem",
+                "namespace": "fanout.shipping",
+                "fields": [
+                  {
+                    "name": "sku",
+                    "type": "string"
+                  },
+                  {
+                    "name": "quantity",
+                    "type": "int",
+                    "doc": "Positive."
+                  }
+                ]
+              }
+            }
+          },
+          {
+            "name": "shippingAddress",
+            "type": {
+              "type": "record",
+              "name": "Address",
+              "doc": "A postal address. Personal data: never log it.",
+              "fields": [
+                {
+                  "name": "recipientName",
+                  "type": "string"
+                },
+                {
+                  "name": "line1",
+                  "type": "string"
+                },
+                {
+                  "name": "line2",
+                  "type": [
+                    "null",
+                    "string"
+                  ],
+                  "default": null
+                },
+                {
+                  "name": "city",
+                  "type": "string"
+                },
+                {
+                  "name": "postalCode",
+                  "type": "string"
+                },
+                {
+                  "name": "region",
+                  "type": [
+                    "null",
+                    "string"
+                  ],
+                  "default": null,
+                  "doc": "State, province or county, where the country uses one."
+                },
+                {
+                  "name": "country",
+                  "type": "string",
+                  "doc": "ISO 3166-1 alpha-2 country code, e.g. DE."
+                }
+              ],
+              "namespace": "fanout.shipping"
+            }
+          }
+        ]
+      }
+    },
+    "fanout.shipping.ShipmentCancelled": {
+      "topic": "fanout.saga.replies",
+      "key": "orderId",
+      "schemaFile": "shipping/ShipmentCancelled.avsc",
+      "schema": {
+        "type": "record",
+        "name": "ShipmentCancelled",
+        "namespace": "fanout.shipping",
+        "doc": "Reply: no shipment is booked for the order any more (also sent when none was ever booked).",
+        "fields": [
+          {
+            "name": "metadata",
+            "type": {
+              "type": "record",
+              "name": "EventMetadata",
+              "namespace": "fanout.common",
+              "doc": "Carried by every Fanout event. Trace context travels in Kafka headers, not here.",
+              "fields": [
+                {
+                  "name": "eventId",
+                  "type": {
+                    "type": "string",
+                    "logicalType": "uuid"
+                  },
+                  "doc": "Unique per event; consumers dedupe on it and derive downstream Idempotency-Keys from it."
+                },
+                {
+                  "name": "occurredAt",
+                  "type": {
+                    "type": "long",
+                    "logicalType": "timestamp-millis"
+                  },
+                  "doc": "When the fact happened (epoch milliseconds, UTC)."
+                },
+                {
+                  "name": "correlationId",
+                  "type": "string",
+                  "doc": "Shared by every event of one business flow (e.g. an order and its saga)."
+                },
+                {
+                  "name": "causationId",
+                  "type": [
+                    "null",
+                    "string"
+                  ],
+                  "default": null,
+                  "doc": "eventId of the event that caused this one; null for events caused by a request."
+                },
+                {
+                  "name": "producer",
+                  "type": "string",
+                  "doc": "Service that produced the event, e.g. user-service."
+                }
+              ]
+            }
+          },
+          {
+            "name": "orderId",
+            "type": "string",
+            "doc": "The order, and the saga id; the Kafka key."
+          }
+        ]
+      }
+    },
+    "fanout.shipping.ShipmentCreated": {
+      "topic": "fanout.saga.replies",
+      "key": "orderId",
+      "schemaFile": "shipping/ShipmentCreated.avsc",
+      "schema": {
+        "type": "record",
+        "name": "ShipmentCreated",
+        "namespace": "fanout.shipping",
+        "doc": "Reply: the shipment is booked.",
+        "fields": [
+          {
+            "name": "metadata",
+            "type": {
+              "type": "record",
+              "name": "EventMetadata",
+              "namespace": "fanout.common",
+              "doc": "Carried by every Fanout event. Trace context travels in Kafka headers, not here.",
+              "fields": [
+                {
+                  "name": "eventId",
+                  "type": {
+                    "type": "string",
+                    "logicalType": "uuid"
+                  },
+                  "doc": "Unique per event; consumers dedupe on it and derive downstream Idempotency-Keys from it."
+                },
+                {
+                  "name": "occurredAt",
+                  "type": {
+                    "type": "long",
+                    "logicalType": "timestamp-millis"
+                  },
+                  "doc": "When the fact happened (epoch milliseconds, UTC)."
+                },
+                {
+                  "name": "correlationId",
+                  "type": "string",
+                  "doc": "Shared by every event of one business flow (e.g. an order and its saga)."
+                },
+                {
+                  "name": "causationId",
+                  "type": [
+                    "null",
+                    "string"
+                  ],
+                  "default": null,
+                  "doc": "eventId of the event that caused this one; null for events caused by a request."
+                },
+                {
+                  "name": "producer",
+                  "type": "string",
+                  "doc": "Service that produced the event, e.g. user-service."
+                }
+              ]
+            }
+          },
+          {
+            "name": "orderId",
+            "type": "string",
+            "doc": "The order, and the saga id; the Kafka key."
+          },
+          {
+            "name": "shipmentId",
+            "type": "string"
+          }
+        ]
+      }
+    },
+    "fanout.shipping.ShipmentFailed": {
+      "topic": "fanout.saga.replies",
+      "key": "orderId",
+      "schemaFile": "shipping/ShipmentFailed.avsc",
+      "schema": {
+        "type": "record",
+        "name": "ShipmentFailed",
+        "namespace": "fanout.shipping",
+        "doc": "Reply: the shipment could not be booked; nothing is booked.",
+        "fields": [
+          {
+            "name": "metadata",
+            "type": {
+              "type": "record",
+              "name": "EventMetadata",
+              "namespace": "fanout.common",
+              "doc": "Carried by every Fanout event. Trace context travels in Kafka headers, not here.",
+              "fields": [
+                {
+                  "name": "eventId",
+                  "type": {
+                    "type": "string",
+                    "logicalType": "uuid"
+                  },
+                  "doc": "Unique per event; consumers dedupe on it and derive downstream Idempotency-Keys from it."
+                },
+                {
+                  "name": "occurredAt",
+                  "type": {
+                    "type": "long",
+                    "logicalType": "timestamp-millis"
+                  },
+                  "doc": "When the fact happened (epoch milliseconds, UTC)."
+                },
+                {
+                  "name": "correlationId",
+                  "type": "string",
+                  "doc": "Shared by every event of one business flow (e.g. an order and its saga)."
+                },
+                {
+                  "name": "causationId",
+                  "type": [
+                    "null",
+                    "string"
+                  ],
+                  "default": null,
+                  "doc": "eventId of the event that caused this one; null for events caused by a request."
+                },
+                {
+                  "name": "producer",
+                  "type": "string",
+                  "doc": "Service that produced the event, e.g. user-service."
+                }
+              ]
+            }
+          },
+          {
+            "name": "orderId",
+            "type": "string",
+            "doc": "The order, and the saga id; the Kafka key."
+          },
+          {
+            "name": "failure",
+            "type": {
+              "type": "record",
+              "name": "StepFailure",
+              "namespace": "fanout.saga",
+              "doc": "Why a participant could not perform a command.",
+              "fields": [
+                {
+                  "name": "code",
+                  "type": {
+                    "type": "enum",
+                    "name": "StepFailureCode",
+                    "namespace": "fanout.saga",
+                    "doc": "UNKNOWN is the default, so readers on an older version still read codes added later.",
+                    "symbols": [
+                      "UNKNOWN",
+                      "OUT_OF_STOCK",
+                      "PAYMENT_DECLINED",
+                      "SHIPPING_UNAVAILABLE",
+                      "API_ERROR",
+                      "INVALID_REQUEST"
+                    ],
+                    "default": "UNKNOWN"
+                  }
+                },
+                {
+                  "name": "message",
+                  "type": "string",
+                  "doc": "Human-readable explanation; no personal data."
+                },
+                {
+                  "name": "retriable",
+                  "type": "boolean",
+                  "default": false,
+                  "doc": "Whether the participant gave up on an error that might pass (e.g. the API stayed unavailable)."
                 }
               ]
             }

@@ -20,11 +20,78 @@ export interface EventMetadata {
 }
 
 /**
+ * Reply: nothing is held for the order any more (also sent when nothing was ever reserved).
+ *
+ * Avro `fanout.inventory.InventoryReleased`.
+ */
+export interface InventoryReleased {
+  metadata: EventMetadata;
+  /** The order, and the saga id; the Kafka key. */
+  orderId: string;
+}
+
+/**
+ * Reply: the stock could not be reserved; nothing is held.
+ *
+ * Avro `fanout.inventory.InventoryReservationFailed`.
+ */
+export interface InventoryReservationFailed {
+  metadata: EventMetadata;
+  /** The order, and the saga id; the Kafka key. */
+  orderId: string;
+  failure: StepFailure;
+}
+
+/**
+ * Reply: the stock for the order is reserved.
+ *
+ * Avro `fanout.inventory.InventoryReserved`.
+ */
+export interface InventoryReserved {
+  metadata: EventMetadata;
+  /** The order, and the saga id; the Kafka key. */
+  orderId: string;
+  reservationId: string;
+}
+
+/**
+ * Compensation: release the stock reserved for an order. Safe before, after or without ReserveInventory.
+ *
+ * Avro `fanout.inventory.ReleaseInventory`.
+ */
+export interface ReleaseInventory {
+  metadata: EventMetadata;
+  /** The order, and the saga id; the Kafka key. */
+  orderId: string;
+  /** The reservation to release, when the saga knows it; the participant may also find it by orderId. */
+  reservationId: string | null;
+}
+
+/**
+ * Command: reserve stock for every line of an order. Idempotent per orderId.
+ *
+ * Avro `fanout.inventory.ReserveInventory`.
+ */
+export interface ReserveInventory {
+  metadata: EventMetadata;
+  /** The order, and the saga id; the Kafka key. */
+  orderId: string;
+  items: InventoryStockItem[];
+}
+
+/** Avro `fanout.inventory.StockItem`. */
+export interface InventoryStockItem {
+  sku: string;
+  /** Positive. */
+  quantity: number;
+}
+
+/**
  * A postal address. Personal data: never log it.
  *
  * Avro `fanout.order.Address`.
  */
-export interface Address {
+export interface OrderAddress {
   recipientName: string;
   line1: string;
   line2: string | null;
@@ -107,7 +174,175 @@ export interface OrderPlaced {
   currency: string;
   /** Sum of quantity x unitPriceMinor, in minor units of currency. */
   totalMinor: number;
-  shippingAddress: Address;
+  shippingAddress: OrderAddress;
+}
+
+/**
+ * Command: authorize (not capture) the order total. Idempotent per orderId.
+ *
+ * Avro `fanout.payment.AuthorizePayment`.
+ */
+export interface AuthorizePayment {
+  metadata: EventMetadata;
+  /** The order, and the saga id; the Kafka key. */
+  orderId: string;
+  customerId: string;
+  currency: string;
+  /** In minor units of currency. */
+  amountMinor: number;
+}
+
+/**
+ * Reply: the amount is authorized.
+ *
+ * Avro `fanout.payment.PaymentAuthorized`.
+ */
+export interface PaymentAuthorized {
+  metadata: EventMetadata;
+  /** The order, and the saga id; the Kafka key. */
+  orderId: string;
+  authorizationId: string;
+}
+
+/**
+ * Reply: the payment was not authorized (declined, or the API failed permanently).
+ *
+ * Avro `fanout.payment.PaymentDeclined`.
+ */
+export interface PaymentDeclined {
+  metadata: EventMetadata;
+  /** The order, and the saga id; the Kafka key. */
+  orderId: string;
+  failure: StepFailure;
+}
+
+/**
+ * Reply: no authorization is held for the order any more (also sent when none was ever made).
+ *
+ * Avro `fanout.payment.PaymentVoided`.
+ */
+export interface PaymentVoided {
+  metadata: EventMetadata;
+  /** The order, and the saga id; the Kafka key. */
+  orderId: string;
+}
+
+/**
+ * Compensation: void the authorization of an order. Safe before, after or without AuthorizePayment.
+ *
+ * Avro `fanout.payment.VoidPayment`.
+ */
+export interface VoidPayment {
+  metadata: EventMetadata;
+  /** The order, and the saga id; the Kafka key. */
+  orderId: string;
+  /** The authorization to void, when the saga knows it. */
+  authorizationId: string | null;
+}
+
+/**
+ * Why a participant could not perform a command.
+ *
+ * Avro `fanout.saga.StepFailure`.
+ */
+export interface StepFailure {
+  code: StepFailureCode;
+  /** Human-readable explanation; no personal data. */
+  message: string;
+  /** Whether the participant gave up on an error that might pass (e.g. the API stayed unavailable). */
+  retriable: boolean;
+}
+
+/**
+ * UNKNOWN is the default, so readers on an older version still read codes added later.
+ *
+ * Avro `fanout.saga.StepFailureCode`.
+ */
+export type StepFailureCode = 'UNKNOWN' | 'OUT_OF_STOCK' | 'PAYMENT_DECLINED' | 'SHIPPING_UNAVAILABLE' | 'API_ERROR' | 'INVALID_REQUEST';
+
+/**
+ * A postal address. Personal data: never log it.
+ *
+ * Avro `fanout.shipping.Address`.
+ */
+export interface ShippingAddress {
+  recipientName: string;
+  line1: string;
+  line2: string | null;
+  city: string;
+  postalCode: string;
+  /** State, province or county, where the country uses one. */
+  region: string | null;
+  /** ISO 3166-1 alpha-2 country code, e.g. DE. */
+  country: string;
+}
+
+/**
+ * Compensation: cancel the shipment of an order. Safe before, after or without CreateShipment.
+ *
+ * Avro `fanout.shipping.CancelShipment`.
+ */
+export interface CancelShipment {
+  metadata: EventMetadata;
+  /** The order, and the saga id; the Kafka key. */
+  orderId: string;
+  /** The shipment to cancel, when the saga knows it. */
+  shipmentId: string | null;
+}
+
+/**
+ * Command: book the shipment of an order. Idempotent per orderId.
+ *
+ * Avro `fanout.shipping.CreateShipment`.
+ */
+export interface CreateShipment {
+  metadata: EventMetadata;
+  /** The order, and the saga id; the Kafka key. */
+  orderId: string;
+  items: ShippingStockItem[];
+  shippingAddress: ShippingAddress;
+}
+
+/**
+ * Reply: no shipment is booked for the order any more (also sent when none was ever booked).
+ *
+ * Avro `fanout.shipping.ShipmentCancelled`.
+ */
+export interface ShipmentCancelled {
+  metadata: EventMetadata;
+  /** The order, and the saga id; the Kafka key. */
+  orderId: string;
+}
+
+/**
+ * Reply: the shipment is booked.
+ *
+ * Avro `fanout.shipping.ShipmentCreated`.
+ */
+export interface ShipmentCreated {
+  metadata: EventMetadata;
+  /** The order, and the saga id; the Kafka key. */
+  orderId: string;
+  shipmentId: string;
+}
+
+/**
+ * Reply: the shipment could not be booked; nothing is booked.
+ *
+ * Avro `fanout.shipping.ShipmentFailed`.
+ */
+export interface ShipmentFailed {
+  metadata: EventMetadata;
+  /** The order, and the saga id; the Kafka key. */
+  orderId: string;
+  failure: StepFailure;
+}
+
+/** Avro `fanout.shipping.StockItem`. */
+export interface ShippingStockItem {
+  sku: string;
+  /** Positive. */
+  quantity: number;
 }
 
 /**
@@ -131,9 +366,24 @@ export interface UserRegistered {
 
 /** Every event type (Avro full name) and its payload type. */
 export interface EventTypes {
+  'fanout.inventory.InventoryReleased': InventoryReleased;
+  'fanout.inventory.InventoryReservationFailed': InventoryReservationFailed;
+  'fanout.inventory.InventoryReserved': InventoryReserved;
+  'fanout.inventory.ReleaseInventory': ReleaseInventory;
+  'fanout.inventory.ReserveInventory': ReserveInventory;
   'fanout.order.OrderCancelled': OrderCancelled;
   'fanout.order.OrderConfirmed': OrderConfirmed;
   'fanout.order.OrderPlaced': OrderPlaced;
+  'fanout.payment.AuthorizePayment': AuthorizePayment;
+  'fanout.payment.PaymentAuthorized': PaymentAuthorized;
+  'fanout.payment.PaymentDeclined': PaymentDeclined;
+  'fanout.payment.PaymentVoided': PaymentVoided;
+  'fanout.payment.VoidPayment': VoidPayment;
+  'fanout.shipping.CancelShipment': CancelShipment;
+  'fanout.shipping.CreateShipment': CreateShipment;
+  'fanout.shipping.ShipmentCancelled': ShipmentCancelled;
+  'fanout.shipping.ShipmentCreated': ShipmentCreated;
+  'fanout.shipping.ShipmentFailed': ShipmentFailed;
   'fanout.user.UserRegistered': UserRegistered;
 }
 
@@ -141,8 +391,23 @@ export type EventType = keyof EventTypes;
 
 /** Event type names by short name, e.g. `EventTypeNames.UserRegistered`. */
 export const EventTypeNames = {
+  InventoryReleased: 'fanout.inventory.InventoryReleased',
+  InventoryReservationFailed: 'fanout.inventory.InventoryReservationFailed',
+  InventoryReserved: 'fanout.inventory.InventoryReserved',
+  ReleaseInventory: 'fanout.inventory.ReleaseInventory',
+  ReserveInventory: 'fanout.inventory.ReserveInventory',
   OrderCancelled: 'fanout.order.OrderCancelled',
   OrderConfirmed: 'fanout.order.OrderConfirmed',
   OrderPlaced: 'fanout.order.OrderPlaced',
+  AuthorizePayment: 'fanout.payment.AuthorizePayment',
+  PaymentAuthorized: 'fanout.payment.PaymentAuthorized',
+  PaymentDeclined: 'fanout.payment.PaymentDeclined',
+  PaymentVoided: 'fanout.payment.PaymentVoided',
+  VoidPayment: 'fanout.payment.VoidPayment',
+  CancelShipment: 'fanout.shipping.CancelShipment',
+  CreateShipment: 'fanout.shipping.CreateShipment',
+  ShipmentCancelled: 'fanout.shipping.ShipmentCancelled',
+  ShipmentCreated: 'fanout.shipping.ShipmentCreated',
+  ShipmentFailed: 'fanout.shipping.ShipmentFailed',
   UserRegistered: 'fanout.user.UserRegistered',
 } as const satisfies Record<string, EventType>;
