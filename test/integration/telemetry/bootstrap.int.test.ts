@@ -15,6 +15,7 @@ interface FixtureResult {
   rootSpanId: string;
   status: number;
   metrics: string;
+  logs: Record<string, unknown>[];
   serviceInstanceId: string;
 }
 
@@ -107,6 +108,20 @@ describe('telemetry bootstrap, end to end through Jaeger (OTLP http/protobuf)', 
       expect(keys.filter((k) => /authorization|cookie|api-key/i.test(k))).toEqual([]);
     }
     expect(tag(server, 'http.request.header.idempotency-key')).toContain('idem-42');
+  });
+
+  it('stamps a log line written in a route handler with the trace and span of that request', () => {
+    const line = result.logs.find((l) => l.component === 'users');
+    const handler = trace.spans.find(
+      (s) => parentOf(s) === byScope(trace, '@fastify/otel', 'request')?.spanID,
+    );
+    expect(line).toMatchObject({
+      msg: 'loaded [REDACTED:email]',
+      email: '[REDACTED]',
+      trace_id: result.traceId,
+      span_id: handler?.spanID,
+    });
+    expect(JSON.stringify(result.logs)).not.toContain(LEAKS.email);
   });
 
   it('serves the recorded Fanout metric on the service port as Prometheus text', () => {
