@@ -1,0 +1,383 @@
+import { createHash } from 'node:crypto';
+import { trace } from '@opentelemetry/api';
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from 'fastify';
+import type { EffectsRecord } from './effects-record';
+import type { ApiName, Faults } from './faults';
+import { HttpError, errorBody } from './http-error';
+import type { IdempotencyStore } from './idempotency-store';
+import { requestFingerprint } from './idempotency-store';
+import { sampleLatency } from './latency';
+import type { RequestLog } from './request-log';
+import { ServerRateLimiter } from './server-rate-limiter';
+
+/** What a route handler sees: parsed input and the caller's identity (never the key). */
+export interface ApiRequest {
+  params: Record<string, string>;
+  query: Record<string, string | undefined>;
+  body: unknown;
+  /** A short hash of the caller's API key: scopes idempotency keys per caller. */
+  callerId: string;
+  /** The request's Idempotency-Key (writes only). */
+  idempotencyKey: string;
+}
+
+export interface EffectSpec {
+  operation: string;
+  subject: string;
+  resourceId?: string | undefined;
+  /** For bulk items: the item's own key; defaults to the request's Idempotency-Key. */
+  idempotencyKey?: string;
+}
+
+export interface ApiResult {
+  status: number;
+  body: unknown;
+  /** State changes this request made; none for replays, reads and no-op compensations. */
+  effects?: EffectSpec[];
+}
+
+/** Per-request fault decisions taken in onRequest and applied after a write ran. */
+interface RequestFaults {
+  label: string | undefined;
+  errorAfter: number | undefined;
+  hangAfter: { afterMs: number | null } | undefined;
+  replayed: boolean;
+}
+
+const FAULTS = Symbol('sandbox.faults');
+type SandboxRequest = FastifyRequest & { [FAULTS]?: RequestFaults };
+
+export interface ApiScopeDeps {
+  api: ApiName;
+  faults: () => Faults;
+  apiKeys: ReadonlyMap<string, ReadonlySet<ApiName> | 'all'>;
+  idempotency: IdempotencyStore;
+  effects: EffectsRecord;
+  requests: RequestLog;
+  /** Resolves when the sandbox closes: hung requests stop hanging then. */
+  closing: Promise<void>;
+}
+
+/**
+ * The frame every API shares, as a Fastify scope under `/<api>`: outage, bearer auth, rate
+ * limit, latency, injected errors and hangs, Idempotency-Key handling and the effects record.
+ * API modules only declare routes and their pure state changes.
+ */
+export class ApiScope {
+  private limiter: { config: Faults['rateLimit']; bucket: ServerRateLimiter } | undefined;
+
+  constructor(
+    readonly app: FastifyInstance,
+    private readonly deps: ApiScopeDeps,
+  ) {
+    app.addHook('onRequest', (request, reply) => this.admit(request as SandboxRequest, reply));
+    app.addHook('onResponse', (request, reply, done) => {
+      const r = request as SandboxRequest;
+      const key = request.headers['idempotency-key'];
+      deps.requests.add({
+        at: Date.now(),
+        api: deps.api,
+        method: request.method,
+        path: request.url,
+        status: reply.statusCode,
+        idempotencyKey: typeof key === 'string' ? key : undefined,
+        replayed: r[FAULTS]?.replayed ?? false,
+        fault: r[FAULTS]?.label,
+        durationMs: Math.round(reply.elapsedTime),
+      });
+      done();
+    });
+  }
+
+  get api(): ApiName {
+    return this.deps.api;
+  }
+
+  effects(): EffectsRecord {
+    return this.deps.effects;
+  }
+
+  /** A read route (GET): faults apply, idempotency does not. */
+  read(url: string, schema: FastifySchema, handler: (request: ApiRequest) => ApiResult): void {
+    this.app.get(url, { schema }, async (request, reply) => {
+      const result = handler(this.toApiRequest(request, ''));
+      return this.send(request as SandboxRequest, reply, result);
+    });
+  }
+
+  /** A write route: requires an Idempotency-Key and honours it like a payment API. */
+  write(
+    method: 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+    url: string,
+    schema: FastifySchema,
+    handler: (request: ApiRequest) => ApiResult,
+  ): void {
+    this.app.route({
+      method,
+      url,
+      schema,
+      handler: async (request, reply) => this.runWrite(request as SandboxRequest, reply, handler),
+    });
+  }
+
+  /**
+   * Per-item idempotency inside a bulk request: `'new'` when the item should run, the stored
+   * item result when it ran before, or `'mismatch'` when the key was used for a different item.
+   */
+  itemIdempotency(
+    callerId: string,
+    itemKey: string,
+    item: unknown,
+  ): { kind: 'new' } | { kind: 'replay'; result: unknown } | { kind: 'mismatch' } {
+    const scope = `${this.deps.api}:item:${callerId}`;
+    const reservation = this.deps.idempotency.reserve(
+      scope,
+      itemKey,
+      requestFingerprint('ITEM', '', item),
+    );
+    if (reservation.kind === 'replay') return { kind: 'replay', result: reservation.response.body };
+    if (reservation.kind === 'new') return { kind: 'new' };
+    return { kind: 'mismatch' };
+  }
+
+  completeItem(callerId: string, itemKey: string, result: unknown, stored: boolean): void {
+    const scope = `${this.deps.api}:item:${callerId}`;
+    if (stored) this.deps.idempotency.complete(scope, itemKey, { status: 200, body: result });
+    else this.deps.idempotency.abandon(scope, itemKey);
+  }
+
+  private async runWrite(
+    request: SandboxRequest,
+    reply: FastifyReply,
+    handler: (request: ApiRequest) => ApiResult,
+  ): Promise<FastifyReply> {
+    const header = request.headers['idempotency-key'];
+    const key = typeof header === 'string' ? header.trim() : '';
+    if (!key || key.length > 255) {
+      return reply
+        .code(400)
+        .send(
+          errorBody(
+            'idempotency_key_required',
+            'writes require an Idempotency-Key header of 1 to 255 characters',
+          ),
+        );
+    }
+    const callerId = this.callerId(request);
+    const scope = `${this.deps.api}:${callerId}`;
+    const fingerprint = requestFingerprint(request.method, request.url, request.body);
+    const reservation = this.deps.idempotency.reserve(scope, key, fingerprint);
+    if (reservation.kind === 'mismatch') {
+      return reply
+        .code(422)
+        .send(
+          errorBody(
+            'idempotency_error',
+            'this Idempotency-Key was already used with a different request',
+          ),
+        );
+    }
+    if (reservation.kind === 'in_progress') {
+      return reply
+        .code(409)
+        .header('retry-after', '1')
+        .send(
+          errorBody('idempotency_conflict', 'a request with this Idempotency-Key is in progress'),
+        );
+    }
+    if (reservation.kind === 'replay') {
+      const faults = request[FAULTS];
+      if (faults) faults.replayed = true;
+      reply.header('idempotent-replayed', 'true');
+      return this.send(request, reply, reservation.response);
+    }
+    let result: ApiResult;
+    try {
+      result = handler(this.toApiRequest(request, key));
+    } catch (error) {
+      // A refused request changed nothing: its key stays free for a corrected retry.
+      this.deps.idempotency.abandon(scope, key);
+      throw error;
+    }
+    this.deps.idempotency.complete(scope, key, { status: result.status, body: result.body });
+    for (const effect of result.effects ?? []) {
+      this.deps.effects.record({
+        api: this.deps.api,
+        operation: effect.operation,
+        idempotencyKey: effect.idempotencyKey ?? key,
+        subject: effect.subject,
+        resourceId: effect.resourceId,
+      });
+    }
+    const faults = request[FAULTS];
+    if (faults?.errorAfter !== undefined) {
+      return reply
+        .code(faults.errorAfter)
+        .send(errorBody('internal_error', 'injected failure after the write was applied'));
+    }
+    if (faults?.hangAfter) {
+      const outcome = await this.hang(reply, faults.hangAfter.afterMs);
+      if (outcome === 'closed') return reply;
+    }
+    return this.send(request, reply, result);
+  }
+
+  private send(_request: SandboxRequest, reply: FastifyReply, result: { status: number; body: unknown }) {
+    return reply.code(result.status).send(result.body);
+  }
+
+  private toApiRequest(request: FastifyRequest, idempotencyKey: string): ApiRequest {
+    return {
+      params: (request.params ?? {}) as Record<string, string>,
+      query: (request.query ?? {}) as Record<string, string | undefined>,
+      body: request.body,
+      callerId: this.callerId(request),
+      idempotencyKey,
+    };
+  }
+
+  private callerId(request: FastifyRequest): string {
+    const presented = bearer(request.headers.authorization) ?? '';
+    return createHash('sha256').update(presented).digest('base64url').slice(0, 12);
+  }
+
+  /** onRequest: the gauntlet every request runs before its route. */
+  private async admit(
+    request: SandboxRequest,
+    reply: FastifyReply,
+  ): Promise<FastifyReply | undefined> {
+    const faults = this.deps.faults();
+    const state: RequestFaults = {
+      label: undefined,
+      errorAfter: undefined,
+      hangAfter: undefined,
+      replayed: false,
+    };
+    request[FAULTS] = state;
+    const span = trace.getActiveSpan();
+    span?.setAttribute('sandbox.api', this.deps.api);
+    const mark = (label: string) => {
+      state.label = label;
+      span?.setAttribute('sandbox.fault', label);
+    };
+    const now = Date.now();
+
+    if (faults.outage && faults.outage.until > now) {
+      mark('outage');
+      const retryAfter =
+        faults.outage.retryAfterSeconds ??
+        (Number.isFinite(faults.outage.until) ? Math.ceil((faults.outage.until - now) / 1000) : undefined);
+      if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
+      return reply
+        .code(faults.outage.status)
+        .send(errorBody('service_unavailable', `${this.deps.api} is unavailable (injected outage)`));
+    }
+
+    const presented = bearer(request.headers.authorization);
+    if (presented === undefined) {
+      return reply
+        .code(401)
+        .header('www-authenticate', 'Bearer')
+        .send(errorBody('authentication_required', 'send Authorization: Bearer <api key>'));
+    }
+    const allowed = this.deps.apiKeys.get(presented);
+    if (!allowed || (allowed !== 'all' && !allowed.has(this.deps.api))) {
+      // Echoes the key on purpose, as some real APIs do: clients must prove they redact it.
+      return reply
+        .code(403)
+        .send(errorBody('forbidden', `API key ${presented} is not valid for ${this.deps.api}`));
+    }
+
+    if (faults.rateLimit) {
+      if (!this.limiter || this.limiter.config !== faults.rateLimit) {
+        this.limiter = {
+          config: faults.rateLimit,
+          bucket: new ServerRateLimiter(faults.rateLimit.requestsPerSecond, faults.rateLimit.burst, now),
+        };
+      }
+      const waitMs = this.limiter.bucket.take(now);
+      if (waitMs > 0) {
+        mark('rate_limited');
+        const seconds =
+          faults.rateLimit.retryAfterSeconds ??
+          (Number.isFinite(waitMs) ? Math.max(1, Math.ceil(waitMs / 1000)) : 60);
+        const value =
+          faults.rateLimit.retryAfterFormat === 'http-date'
+            ? new Date(now + seconds * 1000 + 999).toUTCString()
+            : String(seconds);
+        return reply
+          .code(429)
+          .header('retry-after', value)
+          .send(errorBody('rate_limited', `${this.deps.api}: too many requests`));
+      }
+    }
+
+    const latency = sampleLatency(faults.latency ?? undefined);
+    if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
+
+    const isWrite = request.method !== 'GET';
+    if (faults.hang && Math.random() < faults.hang.rate) {
+      if (faults.hang.phase === 'after' && isWrite) {
+        mark('hang_after');
+        state.hangAfter = { afterMs: faults.hang.afterMs };
+      } else {
+        mark('hang');
+        const outcome = await this.hang(reply, faults.hang.afterMs);
+        if (outcome === 'closed') {
+          return reply.code(504).send(errorBody('timeout', 'client went away'));
+        }
+      }
+    }
+
+    if (faults.errorRate > 0 && Math.random() < faults.errorRate) {
+      if (faults.errorPhase === 'after' && isWrite) {
+        mark('error_after');
+        state.errorAfter = faults.errorStatus;
+      } else {
+        mark('error');
+        return reply
+          .code(faults.errorStatus)
+          .send(errorBody('internal_error', `${this.deps.api}: injected failure`));
+      }
+    }
+
+    if (faults.badResponse && Math.random() < faults.badResponse.rate) {
+      mark(`bad_response_${faults.badResponse.kind}`);
+      if (faults.badResponse.kind === 'non_json') {
+        return reply
+          .code(200)
+          .type('text/html; charset=utf-8')
+          .send('<html><body><h1>502 Bad Gateway</h1>upstream sent garbage</body></html>');
+      } else {
+        return reply.code(200).send({});
+      }
+    }
+  }
+
+  /** Holds the response: for `afterMs`, or until the client or the sandbox goes away. */
+  private hang(reply: FastifyReply, afterMs: number | null): Promise<'elapsed' | 'closed'> {
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const onClose = () => {
+        if (timer) clearTimeout(timer);
+        resolve('closed');
+      };
+      if (afterMs !== null) {
+        timer = setTimeout(() => {
+          reply.raw.off('close', onClose);
+          resolve('elapsed');
+        }, afterMs);
+      }
+      reply.raw.once('close', onClose);
+      void this.deps.closing.then(onClose);
+    });
+  }
+}
+
+function bearer(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match?.[1];
+}
+
+export { HttpError };
