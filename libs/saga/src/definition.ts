@@ -58,7 +58,13 @@ export interface SagaDefinition<T = Record<string, unknown>, C = Record<string, 
   completed: MessageTemplate<C>;
   cancelled: {
     eventType: string;
-    build(context: C, sagaId: string, reason: FailureReason): Record<string, unknown>;
+    /** `compensatedSteps`: the steps undone (acknowledged), in the order they were compensated. */
+    build(
+      context: C,
+      sagaId: string,
+      reason: FailureReason,
+      compensatedSteps: readonly string[],
+    ): Record<string, unknown>;
   };
   /** The whole saga's deadline; past it, the saga fails and compensates. */
   timeoutMs: number;

@@ -281,10 +281,7 @@ export class SagaEngine<T, C> {
   private beginCompensation(state: SagaState<C>, now: number): Emission[] {
     // Steps whose outcome is unknown (timed out) are undone first, then the ones that
     // succeeded, most recent first. Participants accept a compensation without its action.
-    const timedOut = Object.entries(state.steps)
-      .filter(([, s]) => s.status === 'timed_out')
-      .map(([name]) => name);
-    const order = [...timedOut, ...[...state.succeededOrder].reverse()];
+    const order = this.compensationOrder(state);
     const emit: Emission[] = [];
     for (const name of order) {
       const definition = this.stepByName.get(name)!;
@@ -300,6 +297,24 @@ export class SagaEngine<T, C> {
     state.status = 'compensating';
     if (emit.length === 0) return [this.finish(state, 'cancelled', now)];
     return emit;
+  }
+
+  /**
+   * Timed-out steps (outcome unknown) first, then the succeeded ones, most recent first. Stable
+   * once compensation began: a step that did not succeed but is being (or was) compensated can
+   * only have timed out.
+   */
+  private compensationOrder(state: SagaState<C>): string[] {
+    const unknownOutcome = new Set([
+      'timed_out',
+      'compensating',
+      'compensated',
+      'compensation_unconfirmed',
+    ]);
+    const timedOut = Object.entries(state.steps)
+      .filter(([name, s]) => unknownOutcome.has(s.status) && !state.succeededOrder.includes(name))
+      .map(([name]) => name);
+    return [...timedOut, ...[...state.succeededOrder].reverse()];
   }
 
   private compensationOf(definition: StepDefinition<C>, state: SagaState<C>): Emission {
@@ -332,7 +347,12 @@ export class SagaEngine<T, C> {
     return {
       kind: 'terminal',
       eventType: this.definition.cancelled.eventType,
-      payload: this.definition.cancelled.build(state.context, state.sagaId, reason),
+      payload: this.definition.cancelled.build(
+        state.context,
+        state.sagaId,
+        reason,
+        this.compensationOrder(state).filter((name) => state.steps[name]?.status === 'compensated'),
+      ),
     };
   }
 }

@@ -1,0 +1,114 @@
+import { Kafka } from 'kafkajs';
+import { RegistryCodec, defaultCatalog, ensureTopicSpecs } from '@fanout/contracts';
+import { GracefulShutdown, createHttpServer, kafkaLogCreator } from '@fanout/service-kit';
+import { PROMETHEUS_CONTENT_TYPE, fanoutMetrics, metricsText } from '@fanout/telemetry';
+import type { Logger, Telemetry } from '@fanout/telemetry';
+import type { SagaCoordinatorConfig } from './config';
+import { SagaCoordinator } from './saga-coordinator';
+import { SagaRegistry } from './saga-registry';
+import { createOrderSaga } from './sagas/order-saga';
+import { orderSagaTopics } from './topology';
+
+const SERVICE = 'saga-coordinator';
+
+/**
+ * Wires the coordinator: Kafka, the registry codec, the order saga, /healthz /readyz /metrics,
+ * and a graceful shutdown that finishes in-flight transactions before leaving the group.
+ */
+export async function runSagaCoordinator(
+  config: SagaCoordinatorConfig,
+  logger: Logger,
+  telemetry?: Telemetry,
+): Promise<{ coordinator: SagaCoordinator; shutdown: GracefulShutdown }> {
+  const shutdown = new GracefulShutdown({ logger, deadlineMs: config.SHUTDOWN_DEADLINE_MS });
+  if (telemetry) shutdown.register('telemetry', () => telemetry.shutdown());
+
+  const kafka = new Kafka({
+    clientId: SERVICE,
+    brokers: config.KAFKA_BROKERS,
+    connectionTimeout: 3_000,
+    requestTimeout: 30_000,
+    logCreator: kafkaLogCreator(logger),
+  });
+  const codec = new RegistryCodec({ registry: { url: config.SCHEMA_REGISTRY_URL } });
+  shutdown.register('registry client', () => codec.close());
+
+  const topics = orderSagaTopics(config);
+  const sagas = SagaRegistry.of([
+    createOrderSaga({
+      reserveInventoryMs: config.ORDER_STEP_TIMEOUT_MS,
+      authorizePaymentMs: config.ORDER_STEP_TIMEOUT_MS,
+      createShipmentMs: config.ORDER_STEP_TIMEOUT_MS,
+      sagaMs: config.ORDER_SAGA_TIMEOUT_MS,
+      compensationMs: config.ORDER_COMPENSATION_TIMEOUT_MS,
+    }),
+  ]);
+  const coordinator = new SagaCoordinator({
+    kafka,
+    codec,
+    sagas,
+    topics,
+    groupId: config.SAGA_GROUP_ID,
+    transactionalIdPrefix: config.SAGA_TRANSACTIONAL_ID_PREFIX,
+    producerName: SERVICE,
+    logger,
+    metrics: fanoutMetrics(),
+    tickIntervalMs: config.SAGA_TICK_INTERVAL_MS,
+    restoreTimeoutMs: config.SAGA_RESTORE_TIMEOUT_MS,
+    maxMessagesPerTransaction: config.SAGA_MAX_MESSAGES_PER_TRANSACTION,
+    terminalRetentionMs: config.SAGA_TERMINAL_RETENTION_MS,
+    onCrash: (error) => {
+      logger.fatal(
+        { err: error },
+        'saga coordinator stopped consuming; exiting so it is restarted',
+      );
+      void shutdown.run().finally(() => process.exit(1));
+    },
+  });
+
+  const { app, readiness } = await createHttpServer({
+    logger,
+    apiKeys: [],
+    metrics: { contentType: PROMETHEUS_CONTENT_TYPE, collect: metricsText },
+  });
+  readiness.add('schema-registry', () => ({
+    ok: codec.isReady(),
+    detail: codec.isReady() ? 'ready' : 'waiting',
+  }));
+  readiness.add('sagas', () => ({
+    ok: coordinator.isReady(),
+    detail: `owns partitions [${coordinator.ownedPartitions().join(',')}]`,
+  }));
+  const address = await app.listen({ port: config.PORT, host: config.HOST });
+  shutdown.register('http server', () => app.close());
+  shutdown.installSignalHandlers();
+  logger.info({ address }, `${SERVICE} listening`);
+
+  // Topics of the catalog are created when missing; test topics are the test's business.
+  const catalog = defaultCatalog();
+  const names = new Set([
+    topics.state,
+    topics.deadLetter,
+    ...topics.inputs,
+    ...Object.values(topics.routes),
+  ]);
+  const specs = catalog.topics.filter((t) => names.has(t.name));
+  if (specs.length > 0) {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await ensureTopicSpecs(admin, specs, { replicationFactor: config.KAFKA_REPLICATION_FACTOR });
+    } finally {
+      await admin.disconnect();
+    }
+  }
+  await codec.waitUntilReady({
+    timeoutMs: 24 * 3_600_000,
+    onWaiting: ({ attempt, error }) =>
+      logger.warn({ attempt, err: error }, 'waiting for the schema registry'),
+  });
+  await coordinator.start();
+  // Registered after start, so it runs before the producer-side closers above.
+  shutdown.register('saga coordinator', () => coordinator.stop());
+  return { coordinator, shutdown };
+}
