@@ -18,6 +18,8 @@ export interface ContractsCheckResult {
   failures: string[];
   /** What passed, for the log. */
   passed: string[];
+  /** Worth a look but not a failure, e.g. a schema file no catalog entry uses yet. */
+  warnings: string[];
 }
 
 /**
@@ -31,6 +33,7 @@ export function checkContracts(
   const schemasDir = options.schemasDir ?? defaultSchemasDir();
   const failures: string[] = [];
   const passed: string[] = [];
+  const warnings: string[] = [];
   const attempt = (step: () => void): void => {
     try {
       step();
@@ -60,6 +63,13 @@ export function checkContracts(
   });
 
   level ??= 'FULL_TRANSITIVE';
+  attempt(() => {
+    const data = readCatalogData(schemasDir);
+    const used = new Set(Object.values(data.events).map((e) => e.schemaFile));
+    for (const file of listSchemaFiles(schemasDir))
+      if (!used.has(file) && !file.startsWith('common/'))
+        warnings.push(`schemas/${file} is in no catalog entry: add it to schemas/catalog.yaml`);
+  });
   const root = gitRoot(schemasDir);
   for (const file of listSchemaFiles(schemasDir)) {
     attempt(() => {
@@ -71,7 +81,7 @@ export function checkContracts(
       else passed.push(`schemas/${file}: ${level} with ${report.compared} earlier version(s)`);
     });
   }
-  return { ok: failures.length === 0, failures, passed };
+  return { ok: failures.length === 0, failures, passed, warnings };
 }
 
 function createCatalogLevel(

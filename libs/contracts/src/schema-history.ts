@@ -17,24 +17,39 @@ export interface SchemaVersion {
  */
 export function readSchemaHistory(repoRoot: string, path: string): SchemaVersion[] {
   const git = (args: string[]): string =>
-    execFileSync('git', args, { cwd: repoRoot, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  let log: string;
+    execFileSync('git', args, {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   try {
-    // --name-only gives the file's path at each commit, which differs after a rename.
-    log = git(['log', '--follow', '--format=%x00%H %h %cs', '--name-only', '--', path]);
+    // Not in HEAD: a new (or not yet committed, renamed) schema has no history. `--follow` on a
+    // path git does not know guesses renames from similar files, which would be wrong here.
+    git(['cat-file', '-e', `HEAD:${path}`]);
   } catch {
     return [];
   }
-  const commits = log
-    .split('\0')
-    .map((chunk) => chunk.trim())
-    .filter(Boolean)
-    .map((chunk) => {
-      const [header = '', ...files] = chunk.split('\n').filter(Boolean);
-      const [hash = '', short = '', date = ''] = header.split(' ');
-      return { hash, label: `${short} ${date}`, path: files[files.length - 1] ?? path };
-    })
-    .reverse();
+  let log: string;
+  try {
+    // --name-status gives the file's path at each commit (it differs after a rename) and how
+    // it got there.
+    log = git(['log', '--follow', '--format=%x00%H %h %cs', '--name-status', '--', path]);
+  } catch {
+    return [];
+  }
+  const commits: Array<{ hash: string; label: string; path: string }> = [];
+  for (const chunk of log.split('\0')) {
+    const [header, ...lines] = chunk.split('\n').filter((line) => line.trim().length > 0);
+    if (!header) continue;
+    const [hash = '', short = '', date = ''] = header.split(' ');
+    const [status = '', ...paths] = (lines.at(-1) ?? '').split('\t');
+    commits.push({ hash, label: `${short} ${date}`, path: paths.at(-1) ?? path });
+    // `--follow` also follows copies: every event schema embeds the same metadata block, so a new
+    // schema looks like a copy of an old one. A copy or an add is where this file's history starts.
+    if (status.startsWith('C') || status.startsWith('A')) break;
+  }
+  commits.reverse();
 
   const versions: SchemaVersion[] = [];
   for (const commit of commits) {

@@ -92,7 +92,7 @@ function generateEventTypes(catalog: Catalog): string {
           .join(' | ');
       case 'union:wrapped':
         return (type as avsc.types.WrappedUnionType).types
-          .map((branch) => `{ ${JSON.stringify(branch.branchName)}: ${render(branch)} }`)
+          .map((branch) => `{ '${branch.branchName}': ${render(branch)} }`)
           .join(' | ');
       default:
         throw new Error(`codegen: no TypeScript mapping for Avro type ${type.typeName}`);
