@@ -373,6 +373,26 @@ export class SagaCoordinator {
         : `${topic}/${owned.partition}/${message.offset}`;
     const headers = readHeaders(message.headers);
 
+    if (topic === this.options.topics.replies) {
+      const answers = this.options.sagas.answeredBy(decoded.eventType);
+      if (answers)
+        return this.applyReply(
+          answers,
+          owned,
+          origin,
+          decoded.eventType,
+          value,
+          inputId,
+          headers,
+          work,
+          now,
+        );
+      return this.deadLetter(work, origin, {
+        code: 'SAGA_UNEXPECTED_EVENT',
+        reason: `${decoded.eventType} is not a reply of any saga`,
+        sagaId: message.key?.toString('utf8'),
+      });
+    }
     const starts = this.options.sagas.triggeredBy(decoded.eventType);
     if (starts)
       return this.startSaga(
@@ -386,28 +406,6 @@ export class SagaCoordinator {
         work,
         now,
       );
-
-    const answers = this.options.sagas.answeredBy(decoded.eventType);
-    if (answers)
-      return this.applyReply(
-        answers,
-        owned,
-        origin,
-        decoded.eventType,
-        value,
-        inputId,
-        headers,
-        work,
-        now,
-      );
-
-    if (topic === this.options.topics.replies) {
-      return this.deadLetter(work, origin, {
-        code: 'SAGA_UNEXPECTED_EVENT',
-        reason: `${decoded.eventType} is not a reply of any saga`,
-        sagaId: message.key?.toString('utf8'),
-      });
-    }
     // Other events of an aggregate topic (e.g. our own OrderConfirmed): not ours to act on.
   }
 
