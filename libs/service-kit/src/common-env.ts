@@ -26,7 +26,7 @@ export const env = {
       ),
   schemaRegistryUrl: () => z.string().url().default('http://127.0.0.1:8081/apis/ccompat/v7'),
   dataDir: (defaultDir: string) => z.string().min(1).default(defaultDir),
-  /** Comma-separated API keys, each at least 16 characters. */
+  /** Comma-separated API keys, each at least 12 characters. */
   apiKeys: () =>
     z
       .string({ required_error: 'is required (comma-separated API keys)' })
@@ -38,7 +38,7 @@ export const env = {
       )
       .pipe(
         z
-          .array(z.string().min(16, 'each API key must be at least 16 characters'))
+          .array(z.string().min(12, 'each API key must be at least 12 characters'))
           .min(1, 'expected at least one API key'),
       ),
   positiveInt: (defaultValue: number) => z.coerce.number().int().positive().default(defaultValue),

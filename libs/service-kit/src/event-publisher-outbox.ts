@@ -9,6 +9,8 @@ import { restoreTraceContext } from './trace-context';
  * kept per key, each event's producer span a child of its own `context`.
  */
 export interface BatchEventPublisher {
+  /** Called before each batch; a no-op once connected. */
+  connect?(): Promise<void>;
   publishBatch(
     requests: readonly {
       topic: string;
@@ -21,10 +23,21 @@ export interface BatchEventPublisher {
   ): Promise<unknown>;
 }
 
-/** Adapts an EventPublisher to the relay: each row continues the trace stored with it. */
-export function outboxPublisherFor(publisher: BatchEventPublisher): OutboxPublisher {
+/**
+ * Adapts an EventPublisher to the relay: each row continues the trace stored with it.
+ * `beforeFirstPublish` runs once Kafka is reachable (e.g. to ensure the topics exist).
+ */
+export function outboxPublisherFor(
+  publisher: BatchEventPublisher,
+  options: { beforeFirstPublish?: () => Promise<void> } = {},
+): OutboxPublisher {
+  let prepared = false;
   return {
     async publish(rows: readonly OutboxRow[]) {
+      // Connecting here, not at start, lets a service start and accept writes while Kafka is down.
+      await publisher.connect?.();
+      if (!prepared && options.beforeFirstPublish) await options.beforeFirstPublish();
+      prepared = true;
       await publisher.publishBatch(
         rows.map((row) => ({
           topic: row.topic,

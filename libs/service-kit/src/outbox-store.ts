@@ -38,6 +38,12 @@ interface RawRow {
   attempts: number;
 }
 
+/** Dates are stored as epoch milliseconds: what Avro `timestamp-millis` encodes from. */
+function datesAsEpochMillis(this: Record<string, unknown>, key: string, value: unknown): unknown {
+  const raw = this[key];
+  return raw instanceof Date ? raw.getTime() : value;
+}
+
 /**
  * The transactional outbox table. `append` must run inside the transaction that writes the
  * entity: then the event exists if and only if the entity does. `seq` gives the publish order.
@@ -49,10 +55,20 @@ export class SqliteOutbox {
   private readonly countPending;
   private readonly oldestPending;
 
+  private readonly validate: ((event: OutboxEvent) => void) | undefined;
+  private readonly now: () => number;
+
+  /**
+   * `validate` runs before each append and should throw for an event that could never be
+   * published (e.g. it does not match its Avro schema): such a row would block its aggregate's
+   * queue forever, so it must fail the request instead of being committed.
+   */
   constructor(
     private readonly db: SqliteDatabase,
-    private readonly now: () => number = Date.now,
+    options: { validate?: (event: OutboxEvent) => void; now?: () => number } = {},
   ) {
+    this.validate = options.validate;
+    this.now = options.now ?? Date.now;
     db.exec(`
       CREATE TABLE IF NOT EXISTS outbox (
         seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -87,12 +103,13 @@ export class SqliteOutbox {
 
   /** Adds an event, inside the caller's transaction. The trace context defaults to the active one. */
   append(event: OutboxEvent, trace: StoredTraceContext = captureTraceContext()): void {
+    this.validate?.(event);
     this.insert.run({
       eventId: event.eventId,
       aggregateId: event.aggregateId,
       topic: event.topic,
       eventType: event.eventType,
-      payload: JSON.stringify(event.payload),
+      payload: JSON.stringify(event.payload, datesAsEpochMillis),
       headers: JSON.stringify(event.headers ?? {}),
       traceparent: trace.traceparent,
       tracestate: trace.tracestate,

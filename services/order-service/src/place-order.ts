@@ -1,0 +1,82 @@
+import { randomUUID } from 'node:crypto';
+import { ProblemError } from '@fanout/service-kit';
+import type {
+  FieldError,
+  IdempotencyHandle,
+  SqliteDatabase,
+  SqliteOutbox,
+} from '@fanout/service-kit';
+import { toMinorUnits } from './currencies';
+import type { Order, PlaceOrderRequest } from './order';
+import { orderPlacedEvent } from './order-placed';
+import type { OrderRepository } from './order-repository';
+import { orderView } from './order-view';
+
+export interface PlaceOrderDeps {
+  db: SqliteDatabase;
+  orders: OrderRepository;
+  outbox: SqliteOutbox;
+  topic: string;
+}
+
+/** Checks what JSON Schema cannot: prices fit the currency's minor unit, the total is exact. */
+function priceLines(request: PlaceOrderRequest): { lines: Order['items']; totalMinor: number } {
+  const errors: FieldError[] = [];
+  const lines = request.items.map((item, index) => {
+    const unitPriceMinor = toMinorUnits(item.unitPrice, request.currency);
+    if (unitPriceMinor === undefined || unitPriceMinor <= 0) {
+      errors.push({
+        field: `items[${index}].unitPrice`,
+        message: `must be a positive amount with at most the decimals ${request.currency} allows`,
+      });
+    }
+    return { sku: item.sku, quantity: item.quantity, unitPriceMinor: unitPriceMinor ?? 0 };
+  });
+  const totalMinor = lines.reduce((sum, line) => sum + line.quantity * line.unitPriceMinor, 0);
+  if (errors.length === 0 && !Number.isSafeInteger(totalMinor)) {
+    errors.push({ field: 'items', message: 'the order total is too large' });
+  }
+  if (errors.length > 0)
+    throw new ProblemError(400, 'validation-failed', 'The request is not valid.', { errors });
+  return { lines, totalMinor };
+}
+
+/**
+ * Places an order: the order row (PENDING), its OrderPlaced outbox row and the idempotent
+ * response commit in one transaction. The saga takes it from there.
+ */
+export function placeOrder(
+  deps: PlaceOrderDeps,
+  request: PlaceOrderRequest,
+  idempotency: IdempotencyHandle | undefined,
+): Order {
+  const { lines, totalMinor } = priceLines(request);
+  const now = new Date().toISOString();
+  const address = request.shippingAddress;
+  const order: Order = {
+    id: randomUUID(),
+    customerId: request.customerId,
+    status: 'PENDING',
+    items: lines,
+    currency: request.currency,
+    totalMinor,
+    shippingAddress: {
+      recipientName: address.recipientName.trim(),
+      line1: address.line1.trim(),
+      line2: address.line2?.trim() || null,
+      city: address.city.trim(),
+      postalCode: address.postalCode.trim(),
+      region: address.region?.trim() || null,
+      country: address.country,
+    },
+    cancellationReason: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+  deps.db.transaction(() => {
+    deps.orders.insert(order);
+    deps.outbox.append(orderPlacedEvent(order, deps.topic));
+    idempotency?.complete(202, orderView(order));
+  })();
+  return order;
+}

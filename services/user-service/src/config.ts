@@ -1,0 +1,15 @@
+import { z } from 'zod';
+import { domainServiceEnv, env, loadConfig } from '@fanout/service-kit';
+
+const schema = z.object({
+  ...domainServiceEnv(3001),
+  /** Where UserRegistered goes; the catalog's topic unless a test isolates itself. */
+  USER_EVENTS_TOPIC: env.topic('fanout.user.events'),
+});
+
+export type UserServiceConfig = z.output<typeof schema>;
+
+/** The one place user-service reads the environment. */
+export function loadUserServiceConfig(source: NodeJS.ProcessEnv = process.env): UserServiceConfig {
+  return loadConfig(schema, source);
+}
