@@ -7,7 +7,12 @@ import { startTelemetry, type Telemetry } from './start-telemetry';
 
 const SAMPLED_PARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
 const UNSAMPLED_PARENT = '00-1bf7651916cd43dd8448eb211c80319c-c7ad6b7169203331-00';
-const ENV_KEYS = ['OTEL_TRACES_SAMPLER', 'OTEL_TRACES_SAMPLER_ARG', 'OTEL_SERVICE_NAME'];
+const ENV_KEYS = [
+  'OTEL_TRACES_SAMPLER',
+  'OTEL_TRACES_SAMPLER_ARG',
+  'OTEL_SERVICE_NAME',
+  'OTEL_RESOURCE_ATTRIBUTES',
+];
 
 /** Keeps what it was given across shutdown (the SDK's in-memory exporter clears itself). */
 class RecordingExporter implements SpanExporter {
@@ -109,6 +114,18 @@ describe('startTelemetry', () => {
 
     const second = start('billing');
     expect(second.serviceInstanceId).not.toBe(first.serviceInstanceId);
+  });
+
+  it('takes service.instance.id from OTEL_RESOURCE_ATTRIBUTES when the deployment sets one', async () => {
+    process.env.OTEL_RESOURCE_ATTRIBUTES = 'deployment.environment=test,service.instance.id=pod-7';
+    const t = start();
+    expect(t.serviceInstanceId).toBe('pod-7');
+    trace.getTracer('start-test').startSpan('one').end();
+    await t.forceFlush();
+    expect(memory.getFinishedSpans()[0]?.resource.attributes).toMatchObject({
+      'service.instance.id': 'pod-7',
+      'deployment.environment': 'test',
+    });
   });
 
   it('lets OTEL_SERVICE_NAME override the name given in code', () => {

@@ -25,13 +25,14 @@ export interface TelemetryOptions {
    * still pass through redaction first.
    */
   traceExporter?: SpanExporter;
-  /** Where the standard OTEL_* variables are read from; the OTel SDK itself reads process.env. */
-  env?: NodeJS.ProcessEnv;
 }
 
 export interface Telemetry {
   readonly serviceName: string;
-  /** `service.instance.id`: a fresh UUID per process, so replicas are told apart in Jaeger. */
+  /**
+   * `service.instance.id`: a fresh UUID per process, so replicas are told apart in Jaeger, unless
+   * OTEL_RESOURCE_ATTRIBUTES sets one.
+   */
   readonly serviceInstanceId: string;
   /** Exports every span ended so far. */
   forceFlush(): Promise<void>;
@@ -43,6 +44,17 @@ export interface Telemetry {
 }
 
 let running: Telemetry | undefined;
+
+/** A `service.instance.id` given in OTEL_RESOURCE_ATTRIBUTES (e.g. the pod name) wins over ours. */
+function instanceIdFromEnv(env: NodeJS.ProcessEnv): string | undefined {
+  for (const pair of (env.OTEL_RESOURCE_ATTRIBUTES ?? '').split(',')) {
+    const [key, value] = pair.split('=');
+    if (key?.trim() === ATTR_SERVICE_INSTANCE_ID && value?.trim()) {
+      return decodeURIComponent(value.trim());
+    }
+  }
+  return undefined;
+}
 
 /**
  * Starts tracing and metrics for this process. Call it once, first thing in main.ts, before
@@ -61,8 +73,9 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
       `telemetry is already running for ${running.serviceName}: call startTelemetry once per process`,
     );
   }
-  const env = options.env ?? process.env;
-  const serviceInstanceId = randomUUID();
+  // The standard OTEL_* variables, read here and by the SDK's own start, never at module load.
+  const env = process.env;
+  const serviceInstanceId = instanceIdFromEnv(env) ?? randomUUID();
   const serviceName = env.OTEL_SERVICE_NAME?.trim() || options.serviceName;
 
   const exporter = options.traceExporter ?? createTraceExporterFromEnv(env);
