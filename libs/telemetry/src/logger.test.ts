@@ -74,10 +74,13 @@ describe('createLogger', () => {
       'ada@example.com',
     );
     logger.error({ err: new Error('CRM refused ada@example.com') }, 'call failed');
+    // What Fastify's request serializer produces: a URL whose query holds an encoded email.
+    logger.info({ req: { url: '/users?email=ada%40example.com&page=2' } }, 'incoming request');
 
     const text = lines.map((line) => JSON.stringify(line)).join('\n');
     for (const leak of [
       'ada@example.com',
+      'ada%40example.com',
       'bob@example.org',
       'hunter2',
       't0k3n',
@@ -100,6 +103,7 @@ describe('createLogger', () => {
       level: 'error',
       err: { type: 'Error', message: 'CRM refused [REDACTED:email]' },
     });
+    expect(lines[2]).toMatchObject({ req: { url: '/users?email=[REDACTED]&page=2' } });
   });
 
   it('drops lines below the configured level', () => {

@@ -38,30 +38,20 @@ export function redactPaths(): string[] {
 }
 
 /**
- * The same rules as span redaction, at any depth: pino's paths are fixed, but event payloads put
- * personal data wherever the schema does (`user.address.street`, `order.customer.email`).
+ * Key rules at any depth: pino's paths are fixed, but event payloads put personal data wherever
+ * the schema does (`user.address.street`, `order.customer.email`). Values are scrubbed later, on
+ * the finished line.
  */
-function scrubFields(value: unknown, path: string, depth: number): unknown {
-  if (typeof value === 'string') return scrubString(value);
+function redactKeys(value: unknown, path: string, depth: number): unknown {
   if (value === null || typeof value !== 'object' || depth >= MAX_DEPTH) return value;
-  if (Array.isArray(value)) return value.map((item) => scrubFields(item, path, depth + 1));
-  // Errors go through the err serializer below; buffers, dates and class instances stay as they are.
+  if (Array.isArray(value)) return value.map((item) => redactKeys(item, path, depth + 1));
+  // Errors go through pino's err serializer; buffers, dates and class instances stay as they are.
   const proto: unknown = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) return value;
   const out: Record<string, unknown> = {};
   for (const [key, field] of Object.entries(value)) {
     const fieldPath = path ? `${path}.${key}` : key;
-    out[key] = isSensitiveKey(fieldPath) ? REDACTED : scrubFields(field, fieldPath, depth + 1);
-  }
-  return out;
-}
-
-function scrubbedError(error: unknown): unknown {
-  const serialized = pino.stdSerializers.err(error as Error) as unknown as Record<string, unknown>;
-  if (serialized === null || typeof serialized !== 'object') return serialized;
-  const out: Record<string, unknown> = {};
-  for (const [key, field] of Object.entries(serialized)) {
-    out[key] = isSensitiveKey(key) ? REDACTED : scrubFields(field, key, 1);
+    out[key] = isSensitiveKey(fieldPath) ? REDACTED : redactKeys(field, fieldPath, depth + 1);
   }
   return out;
 }
@@ -81,8 +71,8 @@ function traceFields(): Record<string, string> {
 
 /**
  * Structured JSON logs: one line per entry, ISO time, string levels, trace ids from the active
- * span, and personal data and secrets redacted by the same rules as spans (keys by name, emails
- * and bearer tokens inside any string, including the message). One child per component:
+ * span, and personal data and secrets redacted by the same rules as spans (keys by name at any
+ * depth, emails and bearer tokens anywhere in the line). One child per component:
  * `logger.child({ component: 'outbox-relay' })`.
  */
 export function createLogger(options: CreateLoggerOptions): Logger {
@@ -92,19 +82,14 @@ export function createLogger(options: CreateLoggerOptions): Logger {
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: {
       level: (label) => ({ level: label }),
-      log: (object) => scrubFields(object, '', 0) as Record<string, unknown>,
+      log: (object) => redactKeys(object, '', 0) as Record<string, unknown>,
     },
     mixin: traceFields,
     redact: { paths: redactPaths(), censor: REDACTED },
-    serializers: { err: scrubbedError, error: scrubbedError },
     hooks: {
-      // The message and its printf arguments are free text: scrub them as values.
-      logMethod(args, method) {
-        const scrubbed = args.map((arg: unknown) =>
-          typeof arg === 'string' ? scrubString(arg) : arg,
-        ) as Parameters<typeof method>;
-        method.apply(this, scrubbed);
-      },
+      // Value patterns (emails, bearer tokens, secret query parameters) on the finished line: it
+      // also covers the message, error messages and what serializers produce (Fastify's req.url).
+      streamWrite: scrubString,
     },
   };
   return options.destination ? pino(config, options.destination) : pino(config);

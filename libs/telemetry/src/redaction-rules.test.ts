@@ -84,6 +84,22 @@ describe('scrubString', () => {
     );
   });
 
+  it('keeps a JSON line valid: no replacement crosses into the next field', () => {
+    const line = JSON.stringify({
+      url: '/u?email=ada%40example.com',
+      target: 'https://svc:pw@api.example.com',
+      auth: 'Bearer abc',
+      host: '127.0.0.1:3001',
+    });
+    const parsed = JSON.parse(scrubString(line)) as Record<string, string>;
+    expect(parsed).toEqual({
+      url: `/u?email=${REDACTED}`,
+      target: `https://${REDACTED}@api.example.com`,
+      auth: `Bearer ${REDACTED}`,
+      host: '127.0.0.1:3001',
+    });
+  });
+
   it('leaves text without personal data unchanged', () => {
     const text = 'GET /users/:id 200 in 12ms (order 7c9e6679-7425-40de-944b-e07fc1f90ae7)';
     expect(scrubString(text)).toBe(text);

@@ -163,12 +163,13 @@ export function isSensitiveKey(key: string): boolean {
   return decision;
 }
 
-// `%40` is an encoded `@`, as in `?email=ada%40example.com`.
+// `%40` is an encoded `@`, as in `?email=ada%40example.com`. No class below crosses a quote or a
+// backslash, so scrubbing a whole JSON log line never eats into the next field.
 const EMAIL = /[A-Za-z0-9._%+-]+(?:@|%40)[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
 const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi;
-const URL_CREDENTIALS = /(\b[a-z][a-z0-9+.-]*:\/\/)[^\s/@:]+:[^\s/@]+@/gi;
+const URL_CREDENTIALS = /(\b[a-z][a-z0-9+.-]*:\/\/)[^\s/@:"\\]+:[^\s/@"\\]+@/gi;
 const SECRET_QUERY =
-  /([?&;](?:api[_-]?key|apikey|access[_-]?token|token|password|secret|signature|sig|key|email)=)[^&#\s]*/gi;
+  /([?&;](?:api[_-]?key|apikey|access[_-]?token|token|password|secret|signature|sig|key|email)=)[^&#\s"\\]*/gi;
 
 /** Replaces emails, bearer/basic credentials, URL credentials and secret query values inside a string. */
 export function scrubString(value: string): string {
