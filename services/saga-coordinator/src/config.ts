@@ -24,6 +24,8 @@ const schema = z.object({
   ORDER_SAGA_TIMEOUT_MS: env.positiveInt(120_000),
   /** Wait for a compensation's acknowledgement before resending it. */
   ORDER_COMPENSATION_TIMEOUT_MS: env.positiveInt(10_000),
+  /** How long the group waits for a silent instance before its partitions move to another. */
+  SAGA_SESSION_TIMEOUT_MS: env.positiveInt(30_000),
   /** How often due timers are looked for. */
   SAGA_TICK_INTERVAL_MS: env.positiveInt(100),
   SAGA_RESTORE_TIMEOUT_MS: env.positiveInt(60_000),

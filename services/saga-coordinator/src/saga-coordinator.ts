@@ -59,6 +59,8 @@ export interface SagaCoordinatorOptions {
   logger: Logger;
   metrics: SagaMetrics;
   tickIntervalMs?: number;
+  /** Group session timeout: how soon a dead instance's partitions move to another. */
+  sessionTimeoutMs?: number;
   restoreTimeoutMs?: number;
   maxMessagesPerTransaction?: number;
   /** How long a finished saga is kept (to recognise late replies) before it is purged. */
@@ -118,8 +120,8 @@ export class SagaCoordinator {
       groupId: options.groupId,
       partitionAssigners: [coPartitionAssigner],
       readUncommitted: false,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
+      sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: Math.max(500, Math.floor((options.sessionTimeoutMs ?? 30_000) / 10)),
       maxWaitTimeInMs: 100,
     });
   }

@@ -54,6 +54,7 @@ export async function runSagaCoordinator(
     logger,
     metrics: fanoutMetrics(),
     tickIntervalMs: config.SAGA_TICK_INTERVAL_MS,
+    sessionTimeoutMs: config.SAGA_SESSION_TIMEOUT_MS,
     restoreTimeoutMs: config.SAGA_RESTORE_TIMEOUT_MS,
     maxMessagesPerTransaction: config.SAGA_MAX_MESSAGES_PER_TRANSACTION,
     terminalRetentionMs: config.SAGA_TERMINAL_RETENTION_MS,

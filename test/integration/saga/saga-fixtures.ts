@@ -424,3 +424,18 @@ export const TERMINAL_TYPES: readonly string[] = [
   EventTypes.OrderConfirmed,
   EventTypes.OrderCancelled,
 ];
+
+/** `waitFor` with an asynchronous check (an HTTP probe, a query). Bounded in time. */
+export async function waitForAsync(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs = 30_000,
+  everyMs = 250,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
