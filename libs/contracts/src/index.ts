@@ -39,7 +39,7 @@ export { checkSchemaEvolution, formatGateReport } from './schema-gate';
 export type { GateReport, VersionProblem } from './schema-gate';
 export { readSchemaHistory } from './schema-history';
 export type { SchemaVersion } from './schema-history';
-export { checkAgainstRegistry } from './registry-gate';
+export { checkAgainstRegistry, checkCatalogAgainstRegistry } from './registry-gate';
 export { checkContracts } from './contracts-check';
 export type { ContractsCheckResult } from './contracts-check';
 export { runCodegen } from './codegen/codegen';

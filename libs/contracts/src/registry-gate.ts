@@ -1,3 +1,4 @@
+import type { Catalog } from './catalog';
 import type { CompatibilityLevel } from './compatibility-level';
 import type { GateReport } from './schema-gate';
 import { checkSchemaEvolution } from './schema-gate';
@@ -20,4 +21,17 @@ export async function checkAgainstRegistry(
     earlier.push({ version, label: `registry id ${registered.id}`, text: registered.schema });
   }
   return checkSchemaEvolution(subject, schema, earlier, level);
+}
+
+/** `checkAgainstRegistry` for every event of a catalog, under its catalog subject and level. */
+export async function checkCatalogAgainstRegistry(
+  registry: SchemaRegistryClient,
+  catalog: Catalog,
+): Promise<GateReport[]> {
+  const reports: GateReport[] = [];
+  for (const event of catalog.events)
+    reports.push(
+      await checkAgainstRegistry(registry, event.subject, event.schema, catalog.compatibility),
+    );
+  return reports;
 }
