@@ -26,3 +26,4 @@ export { PlatformError, isPlatformError } from './platform-error';
 export type { PlatformErrorCode } from './platform-error';
 export { cacheRoot, stateDir, repoRoot } from './paths';
 export { versions } from './versions';
+export { kafkaServerSettings } from './kafka-config';

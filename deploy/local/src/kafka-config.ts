@@ -1,4 +1,5 @@
-import type { BrokerNode } from './topology';
+import { join } from 'node:path';
+import type { BrokerNode, Topology } from './topology';
 
 export interface KafkaNodeConfigInput {
   node: BrokerNode;
@@ -11,7 +12,18 @@ export interface KafkaNodeConfigInput {
  * every internal topic is replicated three times and writes with acks=all need two in-sync
  * replicas, so one broker can die without losing an acknowledged record.
  */
-export function kafkaServerProperties({ node, cluster, logDir }: KafkaNodeConfigInput): string {
+export function kafkaServerProperties(input: KafkaNodeConfigInput): string {
+  return `${Object.entries(kafkaNodeSettings(input))
+    .map(([k, v]) => `${k}=${v}`)
+    .join('\n')}\n`;
+}
+
+/** The same settings as a map (docker-compose.yml is checked against it). */
+export function kafkaNodeSettings({
+  node,
+  cluster,
+  logDir,
+}: KafkaNodeConfigInput): Record<string, string | number | boolean> {
   const replication = cluster.length >= 3 ? 3 : 1;
   const minIsr = cluster.length >= 3 ? 2 : 1;
   const lines: Record<string, string | number | boolean> = {
@@ -41,9 +53,18 @@ export function kafkaServerProperties({ node, cluster, logDir }: KafkaNodeConfig
     'group.initial.rebalance.delay.ms': 0,
     'unclean.leader.election.enable': false,
   };
-  return `${Object.entries(lines)
-    .map(([k, v]) => `${k}=${v}`)
-    .join('\n')}\n`;
+  return lines;
+}
+
+/** Settings of broker 1 of a topology. */
+export function kafkaServerSettings(topology: Topology): Record<string, string | number | boolean> {
+  const node = topology.brokers[0];
+  if (!node) throw new Error('a topology has at least one broker');
+  return kafkaNodeSettings({
+    node,
+    cluster: topology.brokers,
+    logDir: join(topology.dataDir, 'kafka-1'),
+  });
 }
 
 export const kafkaLog4j2Yaml = `Configuration:
