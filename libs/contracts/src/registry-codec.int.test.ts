@@ -15,15 +15,14 @@ import { frame } from './wire-format';
 const endpoints = platformEndpoints();
 const USER = 'fanout.user.UserRegistered';
 
-/** The real catalog, with its topics renamed so this file owns them. */
+/** The real UserRegistered schema on a topic of this file's own (one partition: a test). */
 function catalogWithUniqueTopics(): CatalogData {
-  const data = structuredClone(catalogData);
-  const renames = new Map(Object.keys(data.topics).map((t) => [t, uniqueName(`ct-${t}`)]));
-  data.topics = Object.fromEntries(
-    Object.entries(data.topics).map(([name, spec]) => [renames.get(name)!, spec]),
-  );
-  for (const event of Object.values(data.events)) event.topic = renames.get(event.topic)!;
-  return data;
+  const topic = uniqueName('ct-users');
+  return {
+    compatibility: catalogData.compatibility,
+    topics: { [topic]: { partitions: 1, config: {} } },
+    events: { [USER]: { ...structuredClone(catalogData.events[USER]!), topic } },
+  };
 }
 
 function user(): UserRegistered {
