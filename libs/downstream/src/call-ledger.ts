@@ -10,6 +10,7 @@ export interface CallAttempt {
   idempotencyKey: string | undefined;
   /** HTTP status, or undefined when no answer came (network error, timeout, circuit open). */
   status: number | undefined;
+  /** The HTTP exchange, request sent to answer read; excludes local queueing. */
   latencyMs: number;
   /** 1-based attempt number within the call. */
   attempt: number;
@@ -22,7 +23,7 @@ export interface CallAttempt {
   outcome: 'success' | 'retry' | 'failed';
   /** The FanoutError code when the attempt failed. */
   errorCode: string | undefined;
-  /** Epoch ms when the attempt started. */
+  /** Epoch ms when the request went out (after any wait for a token or a bulkhead slot). */
   startedAt: number;
 }
 

@@ -224,9 +224,12 @@ export class DownstreamClient {
   private async callWithRetries<T>(options: CallOptions<T>, span: Span): Promise<CallResult<T>> {
     const startedAt = Date.now();
     for (let attempt = 1; ; attempt += 1) {
-      const attemptStart = Date.now();
-      const outcome = await this.attemptOnce(options, attempt);
-      const latencyMs = Date.now() - attemptStart;
+      const timing = { sentAt: Date.now(), answeredAt: Date.now() };
+      const outcome = await this.attemptOnce(options, attempt, timing);
+      // Latency of the HTTP exchange only: time spent queued for a token or a bulkhead slot
+      // is the client's, not the API's.
+      const attemptStart = timing.sentAt;
+      const latencyMs = Math.max(0, timing.answeredAt - timing.sentAt);
       if (outcome.ok) {
         this.report(options, span, attempt, attemptStart, latencyMs, outcome.status, 'success');
         return {
@@ -272,6 +275,7 @@ export class DownstreamClient {
   private async attemptOnce<T>(
     options: CallOptions<T>,
     attempt: number,
+    timing: { sentAt: number; answeredAt: number },
   ): Promise<
     | { ok: true; status: number; data: T; replayed: boolean }
     | { ok: false; failure: AttemptFailure }
@@ -296,8 +300,13 @@ export class DownstreamClient {
     try {
       await this.bucket.take(options.signal);
       release = await this.bulkhead.acquire();
+      timing.sentAt = Date.now();
+      timing.answeredAt = timing.sentAt;
       const response = await this.send(options);
-      const failure = this.classifyStatus(response, context);
+      timing.answeredAt = Date.now();
+      const failure = options.acceptStatus?.includes(response.status)
+        ? undefined
+        : this.classifyStatus(response, context);
       if (failure) {
         if (failure.error.code === 'FANOUT_API_RATE_LIMITED') {
           // Everyone calling this API waits, not only this caller: that is what 429 asks.
@@ -312,7 +321,10 @@ export class DownstreamClient {
       const parsed = this.parse(response, options, context);
       if (!parsed.ok) {
         permit?.failure();
-        return { ok: false, failure: { error: parsed.error, status: response.status, retryAfterMs: undefined } };
+        return {
+          ok: false,
+          failure: { error: parsed.error, status: response.status, retryAfterMs: undefined },
+        };
       }
       permit?.success();
       return {
@@ -322,6 +334,7 @@ export class DownstreamClient {
         replayed: response.headers['idempotent-replayed'] === 'true',
       };
     } catch (error) {
+      timing.answeredAt = Date.now();
       if (options.signal?.aborted) {
         permit?.neutral();
         throw options.signal.reason;
@@ -334,7 +347,11 @@ export class DownstreamClient {
       permit?.failure();
       return {
         ok: false,
-        failure: { error: this.networkError(error, context), status: undefined, retryAfterMs: undefined },
+        failure: {
+          error: this.networkError(error, context),
+          status: undefined,
+          retryAfterMs: undefined,
+        },
       };
     } finally {
       release?.();

@@ -6,7 +6,9 @@ import type { ApiName } from './faults';
 import { errorBody } from './http-error';
 import type { SandboxState } from './sandbox-state';
 
-const stockSchema = z.object({ stock: z.record(z.string().min(1), z.number().int().min(0)) }).strict();
+const stockSchema = z
+  .object({ stock: z.record(z.string().min(1), z.number().int().min(0)) })
+  .strict();
 const declineRulesSchema = z.object({ rules: z.array(declineRuleSchema) }).strict();
 const manyFaultsSchema = z.record(z.string(), faultsInputSchema);
 const listQuery = z.object({
@@ -41,7 +43,9 @@ function unknownApi(reply: FastifyReply, api: string) {
 export function registerAdminRoutes(app: FastifyInstance, state: SandboxState): void {
   app.get('/_admin/apis', async () => {
     const now = Date.now();
-    return Object.fromEntries(API_NAMES.map((api) => [api, describeFaults(state.faultsOf(api), now)]));
+    return Object.fromEntries(
+      API_NAMES.map((api) => [api, describeFaults(state.faultsOf(api), now)]),
+    );
   });
 
   app.get<{ Params: { api: string } }>('/_admin/apis/:api/faults', async (request, reply) => {
@@ -79,7 +83,9 @@ export function registerAdminRoutes(app: FastifyInstance, state: SandboxState): 
     if (unknown) return unknownApi(reply, unknown);
     for (const [api, input] of Object.entries(parsed.data)) state.setFaults(api as ApiName, input);
     const now = Date.now();
-    return Object.fromEntries(API_NAMES.map((api) => [api, describeFaults(state.faultsOf(api), now)]));
+    return Object.fromEntries(
+      API_NAMES.map((api) => [api, describeFaults(state.faultsOf(api), now)]),
+    );
   });
 
   app.get('/_admin/payment/decline-rules', async () => ({ rules: state.declineRules }));
@@ -99,7 +105,8 @@ export function registerAdminRoutes(app: FastifyInstance, state: SandboxState): 
         const parsed = stockSchema.safeParse(request.body ?? {});
         if (!parsed.success) return invalid(reply, parsed.error);
         if (method === 'PUT') state.stock.clear();
-        for (const [sku, quantity] of Object.entries(parsed.data.stock)) state.stock.set(sku, quantity);
+        for (const [sku, quantity] of Object.entries(parsed.data.stock))
+          state.stock.set(sku, quantity);
         return { stock: state.stock.snapshot() };
       },
     });

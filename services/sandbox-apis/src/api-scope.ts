@@ -99,10 +99,14 @@ export class ApiScope {
 
   /** A read route (GET): faults apply, idempotency does not. */
   read(url: string, schema: FastifySchema, handler: (request: ApiRequest) => ApiResult): void {
-    this.app.get(url, { schema }, async (request, reply) => {
-      const result = handler(this.toApiRequest(request, ''));
-      return this.send(request as SandboxRequest, reply, result);
-    });
+    this.app.get(
+      url,
+      { schema },
+      named(`${this.deps.api} GET ${url}`, async (request: FastifyRequest, reply: FastifyReply) => {
+        const result = handler(this.toApiRequest(request, ''));
+        return this.send(request as SandboxRequest, reply, result);
+      }),
+    );
   }
 
   /** A write route: requires an Idempotency-Key and honours it like a payment API. */
@@ -116,7 +120,11 @@ export class ApiScope {
       method,
       url,
       schema,
-      handler: async (request, reply) => this.runWrite(request as SandboxRequest, reply, handler),
+      handler: named(
+        `${this.deps.api} ${method} ${url}`,
+        async (request: FastifyRequest, reply: FastifyReply) =>
+          this.runWrite(request as SandboxRequest, reply, handler),
+      ),
     });
   }
 
@@ -222,7 +230,11 @@ export class ApiScope {
     return this.send(request, reply, result);
   }
 
-  private send(_request: SandboxRequest, reply: FastifyReply, result: { status: number; body: unknown }) {
+  private send(
+    _request: SandboxRequest,
+    reply: FastifyReply,
+    result: { status: number; body: unknown },
+  ) {
     return reply.code(result.status).send(result.body);
   }
 
@@ -266,11 +278,15 @@ export class ApiScope {
       mark('outage');
       const retryAfter =
         faults.outage.retryAfterSeconds ??
-        (Number.isFinite(faults.outage.until) ? Math.ceil((faults.outage.until - now) / 1000) : undefined);
+        (Number.isFinite(faults.outage.until)
+          ? Math.ceil((faults.outage.until - now) / 1000)
+          : undefined);
       if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
       return reply
         .code(faults.outage.status)
-        .send(errorBody('service_unavailable', `${this.deps.api} is unavailable (injected outage)`));
+        .send(
+          errorBody('service_unavailable', `${this.deps.api} is unavailable (injected outage)`),
+        );
     }
 
     const presented = bearer(request.headers.authorization);
@@ -292,7 +308,11 @@ export class ApiScope {
       if (!this.limiter || this.limiter.config !== faults.rateLimit) {
         this.limiter = {
           config: faults.rateLimit,
-          bucket: new ServerRateLimiter(faults.rateLimit.requestsPerSecond, faults.rateLimit.burst, now),
+          bucket: new ServerRateLimiter(
+            faults.rateLimit.requestsPerSecond,
+            faults.rateLimit.burst,
+            now,
+          ),
         };
       }
       const waitMs = this.limiter.bucket.take(now);
@@ -372,6 +392,12 @@ export class ApiScope {
       void this.deps.closing.then(onClose);
     });
   }
+}
+
+/** Names a route handler: Fastify's OpenTelemetry spans are named after the handler. */
+function named<F extends (...args: never[]) => unknown>(name: string, fn: F): F {
+  Object.defineProperty(fn, 'name', { value: name });
+  return fn;
 }
 
 function bearer(header: string | undefined): string | undefined {

@@ -12,7 +12,14 @@ const schema = z.object({
   SANDBOX_API_KEYS: z
     .string()
     .optional()
-    .transform((value) => (value ? value.split(',').map((k) => k.trim()).filter(Boolean) : undefined))
+    .transform((value) =>
+      value
+        ? value
+            .split(',')
+            .map((k) => k.trim())
+            .filter(Boolean)
+        : undefined,
+    )
     .refine((keys) => keys === undefined || keys.length > 0, 'expected at least one key'),
   /** Idempotency keys remembered before the oldest are forgotten. */
   SANDBOX_MAX_IDEMPOTENCY_KEYS: env.positiveInt(1_000_000),

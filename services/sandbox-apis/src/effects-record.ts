@@ -84,7 +84,8 @@ export class EffectsRecord {
       if (entry.effects > 1) duplicateKeys += 1;
       if (keys.length < filter.limit) keys.push(entry);
     }
-    const subjects: Array<{ api: string; operation: string; subject: string; effects: number }> = [];
+    const subjects: Array<{ api: string; operation: string; subject: string; effects: number }> =
+      [];
     let subjectCount = 0;
     let duplicateSubjects = 0;
     for (const [id, count] of this.bySubject) {
@@ -94,7 +95,8 @@ export class EffectsRecord {
       subjectCount += 1;
       if (count > 1) {
         duplicateSubjects += 1;
-        if (subjects.length < filter.limit) subjects.push({ api, operation, subject, effects: count });
+        if (subjects.length < filter.limit)
+          subjects.push({ api, operation, subject, effects: count });
       }
     }
     return {

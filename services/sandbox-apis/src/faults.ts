@@ -70,6 +70,8 @@ export const faultsInputSchema = z
   .partial();
 
 export type FaultsInput = z.infer<typeof faultsInputSchema>;
+/** What callers may pass: defaults (e.g. `rate: 1`) are filled in. */
+export type FaultsInputArg = z.input<typeof faultsInputSchema>;
 
 export interface Faults {
   latency: LatencyDistribution | null;

@@ -1,8 +1,8 @@
 import { StockLevels } from './apis/inventory';
 import type { DeclineRule } from './apis/payment';
 import { EffectsRecord } from './effects-record';
-import { API_NAMES, applyFaults, noFaults } from './faults';
-import type { ApiName, Faults, FaultsInput } from './faults';
+import { API_NAMES, applyFaults, faultsInputSchema, noFaults } from './faults';
+import type { ApiName, Faults, FaultsInputArg } from './faults';
 import { IdempotencyStore } from './idempotency-store';
 import { RequestLog } from './request-log';
 
@@ -30,8 +30,10 @@ export class SandboxState {
   }
 
   /** `replace`: PUT semantics (unset fields go back to no fault); otherwise PATCH. */
-  setFaults(api: ApiName, input: FaultsInput, replace = false): Faults {
-    const next = applyFaults(replace ? noFaults() : this.faultsOf(api), input, Date.now());
+  setFaults(api: ApiName, input: FaultsInputArg, replace = false): Faults {
+    // Parsed here too, so in-process callers get the same defaults and checks as the admin API.
+    const parsed = faultsInputSchema.parse(input);
+    const next = applyFaults(replace ? noFaults() : this.faultsOf(api), parsed, Date.now());
     this.faults.set(api, next);
     return next;
   }

@@ -105,9 +105,14 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     }
     if (error.validation) {
       return reply.code(400).send(
-        errorBody('invalid_request', `${error.validationContext ?? 'request'}${error.message.replace(/^\S+/, '')}`, {
-          param: error.validation[0]?.instancePath.replace(/^\//, '').replace(/\//g, '.') || undefined,
-        }),
+        errorBody(
+          'invalid_request',
+          `${error.validationContext ?? 'request'}${error.message.replace(/^\S+/, '')}`,
+          {
+            param:
+              error.validation[0]?.instancePath.replace(/^\//, '').replace(/\//g, '.') || undefined,
+          },
+        ),
       );
     }
     const status = error.statusCode ?? 500;
@@ -118,7 +123,9 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     return reply.code(500).send(errorBody('internal_error', 'unexpected sandbox failure'));
   });
   app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send(errorBody('not_found', `no route ${request.method} ${request.url.split('?')[0]}`)),
+    reply
+      .code(404)
+      .send(errorBody('not_found', `no route ${request.method} ${request.url.split('?')[0]}`)),
   );
 
   app.get('/healthz', async () => ({ status: 'ok' }));

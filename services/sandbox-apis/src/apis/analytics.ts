@@ -32,10 +32,18 @@ function invalidReason(input: TrackInput): string | undefined {
   const hasUser = typeof input.user_id === 'string' && input.user_id.length > 0;
   const hasAnon = typeof input.anonymous_id === 'string' && input.anonymous_id.length > 0;
   if (!hasUser && !hasAnon) return 'user_id or anonymous_id is required';
-  if (input.properties !== undefined && (typeof input.properties !== 'object' || input.properties === null || Array.isArray(input.properties))) {
+  if (
+    input.properties !== undefined &&
+    (typeof input.properties !== 'object' ||
+      input.properties === null ||
+      Array.isArray(input.properties))
+  ) {
     return 'properties must be an object';
   }
-  if (input.timestamp !== undefined && (typeof input.timestamp !== 'string' || Number.isNaN(Date.parse(input.timestamp)))) {
+  if (
+    input.timestamp !== undefined &&
+    (typeof input.timestamp !== 'string' || Number.isNaN(Date.parse(input.timestamp)))
+  ) {
     return 'timestamp must be an ISO 8601 date';
   }
   return undefined;
@@ -115,7 +123,9 @@ export function registerAnalytics(scope: ApiScope): { reset(): void } {
     '/v1/events',
     { querystring: { type: 'object', properties: { user_id: { type: 'string' } } } },
     (request) => {
-      const data = events.filter((e) => !request.query.user_id || e.user_id === request.query.user_id);
+      const data = events.filter(
+        (e) => !request.query.user_id || e.user_id === request.query.user_id,
+      );
       return { status: 200, body: { object: 'list', data: data.slice(-100) } };
     },
   );

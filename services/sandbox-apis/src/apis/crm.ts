@@ -143,7 +143,10 @@ export function registerCrm(scope: ApiScope): { reset(): void } {
         type: 'object',
         required: ['external_id'],
         additionalProperties: false,
-        properties: { external_id: { type: 'string', minLength: 1, maxLength: 200 }, ...dealFields },
+        properties: {
+          external_id: { type: 'string', minLength: 1, maxLength: 200 },
+          ...dealFields,
+        },
       },
     },
     (request) => {
@@ -164,7 +167,13 @@ export function registerCrm(scope: ApiScope): { reset(): void } {
       return {
         status: 201,
         body: deal,
-        effects: [{ operation: 'create_deal', subject: `${deal.external_id}:${deal.stage}`, resourceId: deal.id }],
+        effects: [
+          {
+            operation: 'create_deal',
+            subject: `${deal.external_id}:${deal.stage}`,
+            resourceId: deal.id,
+          },
+        ],
       };
     },
   );
@@ -183,7 +192,9 @@ export function registerCrm(scope: ApiScope): { reset(): void } {
       return {
         status: existing ? 200 : 201,
         body: deal,
-        effects: [{ operation: 'upsert_deal', subject: `${externalId}:${deal.stage}`, resourceId: deal.id }],
+        effects: [
+          { operation: 'upsert_deal', subject: `${externalId}:${deal.stage}`, resourceId: deal.id },
+        ],
       };
     },
   );
@@ -211,7 +222,13 @@ export function registerCrm(scope: ApiScope): { reset(): void } {
         effects:
           existing.stage === deal.stage
             ? []
-            : [{ operation: 'update_deal_stage', subject: `${externalId}:${deal.stage}`, resourceId: deal.id }],
+            : [
+                {
+                  operation: 'update_deal_stage',
+                  subject: `${externalId}:${deal.stage}`,
+                  resourceId: deal.id,
+                },
+              ],
       };
     },
   );

@@ -57,7 +57,13 @@ export function registerInventory(scope: ApiScope, stock: StockLevels): { reset(
     reservation.status = 'released';
     reservation.released_at = nowIso();
     for (const item of reservation.items) stock.adjust(item.sku, item.quantity);
-    return [{ operation: 'release_reservation', subject: reservation.order_id, resourceId: reservation.id }];
+    return [
+      {
+        operation: 'release_reservation',
+        subject: reservation.order_id,
+        resourceId: reservation.id,
+      },
+    ];
   };
 
   scope.write(
@@ -90,7 +96,8 @@ export function registerInventory(scope: ApiScope, stock: StockLevels): { reset(
     (request) => {
       const body = request.body as Reservation;
       const wanted = new Map<string, number>();
-      for (const item of body.items) wanted.set(item.sku, (wanted.get(item.sku) ?? 0) + item.quantity);
+      for (const item of body.items)
+        wanted.set(item.sku, (wanted.get(item.sku) ?? 0) + item.quantity);
       for (const [sku, quantity] of wanted) {
         const available = stock.available(sku);
         if (available < quantity) {
@@ -133,12 +140,19 @@ export function registerInventory(scope: ApiScope, stock: StockLevels): { reset(
     const id = request.params.id!;
     const reservation = reservations.get(id);
     if (!reservation) {
-      return { status: 200, body: { id, object: 'reservation', status: 'not_found', noop: true, reason: 'not_found' } };
+      return {
+        status: 200,
+        body: { id, object: 'reservation', status: 'not_found', noop: true, reason: 'not_found' },
+      };
     }
     const effects = release(reservation);
     return {
       status: 200,
-      body: { ...reservation, noop: effects!.length === 0, ...(effects!.length === 0 ? { reason: 'already_released' } : {}) },
+      body: {
+        ...reservation,
+        noop: effects!.length === 0,
+        ...(effects!.length === 0 ? { reason: 'already_released' } : {}),
+      },
       effects,
     };
   });
@@ -167,7 +181,13 @@ export function registerInventory(scope: ApiScope, stock: StockLevels): { reset(
 
   scope.read(
     '/v1/reservations',
-    { querystring: { type: 'object', required: ['order_id'], properties: { order_id: { type: 'string' } } } },
+    {
+      querystring: {
+        type: 'object',
+        required: ['order_id'],
+        properties: { order_id: { type: 'string' } },
+      },
+    },
     (request) => {
       const ids = byOrder.get(request.query.order_id!) ?? [];
       return { status: 200, body: { object: 'list', data: ids.map((id) => reservations.get(id)) } };
@@ -178,7 +198,11 @@ export function registerInventory(scope: ApiScope, stock: StockLevels): { reset(
     const available = stock.available(request.params.sku!);
     return {
       status: 200,
-      body: { sku: request.params.sku, available: Number.isFinite(available) ? available : null, unlimited: !Number.isFinite(available) },
+      body: {
+        sku: request.params.sku,
+        available: Number.isFinite(available) ? available : null,
+        unlimited: !Number.isFinite(available),
+      },
     };
   });
 

@@ -8,13 +8,19 @@ export const declineRuleSchema = z
     /** Declines amounts (minor units) at or above this. */
     amountGte: z.number().int().min(0).optional(),
     customerId: z.string().min(1).optional(),
-    currency: z.string().regex(/^[A-Z]{3}$/).optional(),
+    currency: z
+      .string()
+      .regex(/^[A-Z]{3}$/)
+      .optional(),
     declineCode: z.string().min(1).default('insufficient_funds'),
   })
   .strict()
-  .refine((r) => r.amountGte !== undefined || r.customerId !== undefined || r.currency !== undefined, {
-    message: 'a rule needs at least one of amountGte, customerId, currency',
-  });
+  .refine(
+    (r) => r.amountGte !== undefined || r.customerId !== undefined || r.currency !== undefined,
+    {
+      message: 'a rule needs at least one of amountGte, customerId, currency',
+    },
+  );
 export type DeclineRule = z.infer<typeof declineRuleSchema>;
 
 interface Authorization {
@@ -83,7 +89,10 @@ export function registerPayment(
       },
     },
     (request) => {
-      const body = request.body as Pick<Authorization, 'order_id' | 'customer_id' | 'amount' | 'currency'>;
+      const body = request.body as Pick<
+        Authorization,
+        'order_id' | 'customer_id' | 'amount' | 'currency'
+      >;
       const auth: Authorization = {
         id: resourceId('auth'),
         object: 'authorization',
@@ -129,7 +138,10 @@ export function registerPayment(
     const id = request.params.id!;
     const auth = authorizations.get(id);
     if (!auth) {
-      return { status: 200, body: { id, object: 'authorization', status: 'not_found', noop: true, reason: 'not_found' } };
+      return {
+        status: 200,
+        body: { id, object: 'authorization', status: 'not_found', noop: true, reason: 'not_found' },
+      };
     }
     const before = auth.status;
     const effects = voidOne(auth);
@@ -138,7 +150,9 @@ export function registerPayment(
       body: {
         ...auth,
         noop: effects.length === 0,
-        ...(effects.length === 0 ? { reason: before === 'declined' ? 'declined' : 'already_voided' } : {}),
+        ...(effects.length === 0
+          ? { reason: before === 'declined' ? 'declined' : 'already_voided' }
+          : {}),
       },
       effects,
     };
@@ -164,10 +178,19 @@ export function registerPayment(
 
   scope.read(
     '/v1/authorizations',
-    { querystring: { type: 'object', required: ['order_id'], properties: { order_id: { type: 'string' } } } },
+    {
+      querystring: {
+        type: 'object',
+        required: ['order_id'],
+        properties: { order_id: { type: 'string' } },
+      },
+    },
     (request) => {
       const ids = byOrder.get(request.query.order_id!) ?? [];
-      return { status: 200, body: { object: 'list', data: ids.map((id) => authorizations.get(id)) } };
+      return {
+        status: 200,
+        body: { object: 'list', data: ids.map((id) => authorizations.get(id)) },
+      };
     },
   );
 

@@ -46,12 +46,18 @@ export function registerSearch(scope: ApiScope): { reset(): void } {
     'PUT',
     '/v1/documents/:id',
     {
-      params: { type: 'object', properties: { id: { type: 'string', pattern: ID_PATTERN.source } } },
+      params: {
+        type: 'object',
+        properties: { id: { type: 'string', pattern: ID_PATTERN.source } },
+      },
       body: {
         type: 'object',
         required: ['document'],
         additionalProperties: false,
-        properties: { index: { type: 'string', minLength: 1, maxLength: 100 }, document: { type: 'object' } },
+        properties: {
+          index: { type: 'string', minLength: 1, maxLength: 100 },
+          document: { type: 'object' },
+        },
       },
     },
     (request) => {
@@ -60,7 +66,12 @@ export function registerSearch(scope: ApiScope): { reset(): void } {
       const { stored, created } = upsert(id, body.index ?? 'default', body.document);
       return {
         status: created ? 201 : 200,
-        body: { id, index: stored.index, version: stored.version, result: created ? 'created' : 'updated' },
+        body: {
+          id,
+          index: stored.index,
+          version: stored.version,
+          result: created ? 'created' : 'updated',
+        },
         effects: [{ operation: 'upsert_document', subject: id, resourceId: id }],
       };
     },
@@ -99,19 +110,31 @@ export function registerSearch(scope: ApiScope): { reset(): void } {
       const operations = (request.body as { operations: BulkOperation[] }).operations;
       const { results, effects } = runItems(scope, request, operations, (op) => {
         if (typeof op.id !== 'string' || !ID_PATTERN.test(op.id)) {
-          return { result: { status: 400, error: { type: 'invalid_request', message: 'id is invalid' } } };
+          return {
+            result: { status: 400, error: { type: 'invalid_request', message: 'id is invalid' } },
+          };
         }
         if (op.action === 'delete') {
           const existed = documents.delete(op.id);
           return {
             result: { status: 200, id: op.id, result: existed ? 'deleted' : 'not_found' },
-            ...(existed ? { effect: { operation: 'delete_document', subject: op.id, resourceId: op.id } } : {}),
+            ...(existed
+              ? { effect: { operation: 'delete_document', subject: op.id, resourceId: op.id } }
+              : {}),
           };
         }
         if (op.action === 'upsert') {
-          if (typeof op.document !== 'object' || op.document === null || Array.isArray(op.document)) {
+          if (
+            typeof op.document !== 'object' ||
+            op.document === null ||
+            Array.isArray(op.document)
+          ) {
             return {
-              result: { status: 400, id: op.id, error: { type: 'invalid_request', message: 'document must be an object' } },
+              result: {
+                status: 400,
+                id: op.id,
+                error: { type: 'invalid_request', message: 'document must be an object' },
+              },
             };
           }
           const index = typeof op.index === 'string' && op.index ? op.index : 'default';
@@ -127,7 +150,11 @@ export function registerSearch(scope: ApiScope): { reset(): void } {
           };
         }
         return {
-          result: { status: 400, id: op.id, error: { type: 'invalid_request', message: 'action must be upsert or delete' } },
+          result: {
+            status: 400,
+            id: op.id,
+            error: { type: 'invalid_request', message: 'action must be upsert or delete' },
+          },
         };
       });
       return {

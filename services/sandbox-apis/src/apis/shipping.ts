@@ -66,14 +66,18 @@ export function registerShipping(scope: ApiScope): { reset(): void } {
             items: {
               type: 'object',
               required: ['sku', 'quantity'],
-              properties: { sku: { type: 'string', minLength: 1 }, quantity: { type: 'integer', minimum: 1 } },
+              properties: {
+                sku: { type: 'string', minLength: 1 },
+                quantity: { type: 'integer', minimum: 1 },
+              },
             },
           },
         },
       },
     },
     (request) => {
-      const body = request.body as Pick<Shipment, 'order_id' | 'address'> & Partial<Pick<Shipment, 'service' | 'items'>>;
+      const body = request.body as Pick<Shipment, 'order_id' | 'address'> &
+        Partial<Pick<Shipment, 'service' | 'items'>>;
       const shipment: Shipment = {
         id: resourceId('shp'),
         object: 'shipment',
@@ -92,7 +96,9 @@ export function registerShipping(scope: ApiScope): { reset(): void } {
       return {
         status: 201,
         body: shipment,
-        effects: [{ operation: 'create_shipment', subject: shipment.order_id, resourceId: shipment.id }],
+        effects: [
+          { operation: 'create_shipment', subject: shipment.order_id, resourceId: shipment.id },
+        ],
       };
     },
   );
@@ -101,12 +107,19 @@ export function registerShipping(scope: ApiScope): { reset(): void } {
     const id = request.params.id!;
     const shipment = shipments.get(id);
     if (!shipment) {
-      return { status: 200, body: { id, object: 'shipment', status: 'not_found', noop: true, reason: 'not_found' } };
+      return {
+        status: 200,
+        body: { id, object: 'shipment', status: 'not_found', noop: true, reason: 'not_found' },
+      };
     }
     const effects = cancel(shipment);
     return {
       status: 200,
-      body: { ...shipment, noop: effects.length === 0, ...(effects.length === 0 ? { reason: 'already_cancelled' } : {}) },
+      body: {
+        ...shipment,
+        noop: effects.length === 0,
+        ...(effects.length === 0 ? { reason: 'already_cancelled' } : {}),
+      },
       effects,
     };
   });
@@ -120,7 +133,11 @@ export function registerShipping(scope: ApiScope): { reset(): void } {
       if (done.length > 0) cancelled.push(id);
       effects.push(...done);
     }
-    return { status: 200, body: { order_id: orderId, cancelled, noop: cancelled.length === 0 }, effects };
+    return {
+      status: 200,
+      body: { order_id: orderId, cancelled, noop: cancelled.length === 0 },
+      effects,
+    };
   });
 
   scope.read('/v1/shipments/:id', {}, (request) => {
@@ -131,7 +148,13 @@ export function registerShipping(scope: ApiScope): { reset(): void } {
 
   scope.read(
     '/v1/shipments',
-    { querystring: { type: 'object', required: ['order_id'], properties: { order_id: { type: 'string' } } } },
+    {
+      querystring: {
+        type: 'object',
+        required: ['order_id'],
+        properties: { order_id: { type: 'string' } },
+      },
+    },
     (request) => {
       const ids = byOrder.get(request.query.order_id!) ?? [];
       return { status: 200, body: { object: 'list', data: ids.map((id) => shipments.get(id)) } };
