@@ -258,6 +258,27 @@ describe('saga engine', () => {
     expect(types(d.emit)).toEqual(['CreateShipment']);
   });
 
+  it('tells the cancelled event which steps were undone, in the order they were compensated', () => {
+    const withUndone = new SagaEngine(
+      defineSaga<Order, Ctx>({
+        ...orderSaga,
+        cancelled: {
+          eventType: 'OrderCancelled',
+          build: (c, _id, reason, undone) => ({ orderId: c.orderId, reason: reason.code, undone }),
+        },
+      }),
+    );
+    let { state } = applied(withUndone.start({ orderId: 'o-1', items: 1 }, id(), 0));
+    state = applied(withUndone.reply(state, 'PaymentAuthorized', {}, id(), 1)).state;
+    state = applied(withUndone.reply(state, 'InventoryReserved', {}, id(), 2)).state;
+    state = applied(withUndone.reply(state, 'ShipmentFailed', {}, id(), 3)).state;
+    state = applied(withUndone.reply(state, 'PaymentVoided', {}, id(), 4)).state;
+    const last = applied(withUndone.reply(state, 'InventoryReleased', {}, id(), 5));
+    expect(last.emit[0]?.payload).toMatchObject({
+      undone: ['reserveInventory', 'authorizePayment'],
+    });
+  });
+
   it('refuses a definition with a duplicate step name or a reply type owned by two steps', () => {
     expect(() =>
       defineSaga({ ...orderSaga, flow: [reserveInventory, { ...reserveInventory }] }),
