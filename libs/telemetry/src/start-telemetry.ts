@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { context, diag, metrics, propagation, trace } from '@opentelemetry/api';
 import { NonRetriableError } from '@fanout/errors';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -109,6 +110,12 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
     // tracecontext + baggage).
   });
   sdk.start();
+  // Instrumentation patches a module when it is required after registration. Requiring the core
+  // http modules here patches their shared exports (Server.prototype.emit, request) even when
+  // Fastify or another server loaded them before startTelemetry ran.
+  const load = createRequire(import.meta.url);
+  load('node:http');
+  load('node:https');
   // With OTEL_SDK_DISABLED the reader is never bound to a MeterProvider: /metrics answers empty.
   const disabled = env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true';
   servePrometheusReader(disabled ? undefined : metricReader);

@@ -20,8 +20,12 @@ interface FixtureResult {
 }
 
 /** Runs the fixture service as its own process, booted the way every service boots. */
-async function runFixture(serviceName: string, env: Record<string, string>) {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', fixture], {
+async function runFixture(
+  serviceName: string,
+  env: Record<string, string>,
+  script = fixture,
+): Promise<FixtureResult> {
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', script], {
     env: { ...process.env, FIXTURE_SERVICE_NAME: serviceName, ...env },
     timeout: 60_000,
   });
@@ -133,6 +137,25 @@ describe('telemetry bootstrap, end to end through Jaeger (OTLP http/protobuf)', 
       /^fanout_api_call_duration_seconds_count\{api="crm",status="200",.*\} 1$/m,
     );
     expect(result.metrics).toContain(`service_instance_id="${result.serviceInstanceId}"`);
+  });
+});
+
+describe('telemetry bootstrap when Fastify was imported before startTelemetry', () => {
+  it('still records the http server span between the undici client and the Fastify route', async () => {
+    const script = fileURLToPath(new URL('./fixtures/static-import-service.ts', import.meta.url));
+    const { traceId } = await runFixture(
+      uniqueName('telemetry-static'),
+      { OTEL_EXPORTER_OTLP_ENDPOINT: endpoints.otlpHttpUrl },
+      script,
+    );
+    // root, undici client, http server, fastify request, fastify handler
+    const trace = await waitForTrace(endpoints.jaegerQueryUrl, traceId, 5);
+    const client = byScope(trace, '@opentelemetry/instrumentation-undici');
+    const server = byScope(trace, '@opentelemetry/instrumentation-http');
+    const route = byScope(trace, '@fastify/otel', 'request');
+    expect(server?.operationName).toBe('GET /ping');
+    expect(parentOf(server)).toBe(client?.spanID);
+    expect(parentOf(route)).toBe(server?.spanID);
   });
 });
 
