@@ -58,6 +58,10 @@ const v1Fields = [
   { name: 'parcelId', type: 'string' },
   { name: 'depot', type: 'string' },
   { name: 'weightGrams', type: 'int' },
+  {
+    name: 'status',
+    type: { type: 'enum', name: 'ScanStatus', symbols: ['OK', 'DAMAGED'], default: 'OK' },
+  },
 ];
 
 const breakingChanges: Array<{ kind: IncompatibilityKind; field: string; fields: unknown[] }> = [
@@ -98,6 +102,7 @@ describe('schema evolution: the gate and the registry agree', () => {
         parcelId: 'p-1',
         depot: 'BER',
         weightGrams: 1200,
+        status: 'OK',
       },
       topic,
     );
@@ -135,9 +140,9 @@ describe('schema evolution: the gate and the registry agree', () => {
       // The registry refuses it too, and the codec surfaces that as a non-retriable error.
       const codec = new RegistryCodec({ registry, catalog: next });
       const payload = Object.fromEntries(
-        (change.fields as Array<{ name: string; type: string }>).map((f) => [
+        (change.fields as Array<{ name: string; type: unknown }>).map((f) => [
           f.name,
-          f.type === 'int' ? 1 : 'x',
+          f.type === 'int' ? 1 : f.type === 'string' ? 'x' : 'OK',
         ]),
       );
       await expect(
@@ -171,7 +176,46 @@ describe('schema evolution: the gate and the registry agree', () => {
         parcelId: 'p-2',
         depot: 'BER',
         weightGrams: 900,
+        status: 'OK',
         scanner: 'gate-3',
+      },
+      topic,
+    );
+    expect(await registry.versions(subject)).toEqual([1, 2]);
+  });
+
+  it('accepts a new enum symbol when the enum has a default, in the gate and at the registry', async () => {
+    const { namespace, topic, subject } = await publishV1();
+    const fields = v1Fields.map((f) =>
+      f.name === 'status'
+        ? {
+            ...f,
+            type: {
+              type: 'enum',
+              name: 'ScanStatus',
+              symbols: ['OK', 'DAMAGED', 'LOST'],
+              default: 'OK',
+            },
+          }
+        : f,
+    );
+    const next = catalogWith(namespace, topic, fields);
+    const report = await checkAgainstRegistry(
+      registry,
+      subject,
+      next.events[0]!.schema,
+      'FULL_TRANSITIVE',
+    );
+    expect(report.problems).toEqual([]);
+    const codec = new RegistryCodec({ registry, catalog: next });
+    await codec.encode(
+      `${namespace}.ParcelScanned`,
+      {
+        metadata: newMetadata({ producer: 'test' }),
+        parcelId: 'p-3',
+        depot: 'BER',
+        weightGrams: 1,
+        status: 'LOST',
       },
       topic,
     );
