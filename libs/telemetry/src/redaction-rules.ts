@@ -172,8 +172,11 @@ const SECRET_QUERY =
   /([?&;](?:api[_-]?key|apikey|access[_-]?token|token|password|secret|signature|sig|key|email)=)[^&#\s"\\]*/gi;
 
 /** Replaces emails, bearer/basic credentials, URL credentials and secret query values inside a string. */
+/** Every pattern above needs one of these markers; most values (ids, routes) have none. */
+const MARKERS = /[=@]|%40|bearer|basic/i;
+
 export function scrubString(value: string): string {
-  // Cheap guards first: most values (ids, routes, numbers) contain none of these markers.
+  if (!MARKERS.test(value)) return value;
   let out = value;
   if (out.includes('=')) out = out.replace(SECRET_QUERY, `$1${REDACTED}`);
   if (out.includes('@') || out.includes('%40')) {
