@@ -118,4 +118,15 @@ describe('check:contracts', () => {
       /schemas\/order\/OrderConfirmed\.avsc: not valid JSON/,
     );
   });
+
+  it('fails, rather than skipping the gate, when there is no git history', () => {
+    repo = mkdtempSync(join(tmpdir(), 'fanout-nogit-'));
+    const schemasDir = join(repo, 'schemas');
+    cpSync(defaultSchemasDir(), schemasDir, { recursive: true });
+    const generatedDir = join(repo, 'generated');
+    runCodegen({ schemasDir, outDir: generatedDir });
+    const result = checkContracts({ schemasDir, generatedDir });
+    expect(result.ok).toBe(false);
+    expect(result.failures).toEqual([expect.stringContaining('needs the git history')]);
+  });
 });

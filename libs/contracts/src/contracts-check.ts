@@ -10,7 +10,7 @@ import {
 import { runCodegen } from './codegen/codegen';
 import { EVENT_METADATA_FILE, findMetadataDrift } from './metadata-embedding';
 import { checkSchemaEvolution, formatGateReport } from './schema-gate';
-import { gitRoot, readSchemaHistory } from './schema-history';
+import { gitRoot, isShallowClone, readSchemaHistory } from './schema-history';
 
 export interface ContractsCheckResult {
   ok: boolean;
@@ -70,7 +70,19 @@ export function checkContracts(
       if (!used.has(file) && !file.startsWith('common/'))
         warnings.push(`schemas/${file} is in no catalog entry: add it to schemas/catalog.yaml`);
   });
-  const root = gitRoot(schemasDir);
+  let root: string;
+  try {
+    root = gitRoot(schemasDir);
+  } catch {
+    failures.push(
+      `the schema gate needs the git history of ${schemasDir}, and it is not in a git work tree`,
+    );
+    return { ok: false, failures, passed, warnings };
+  }
+  if (isShallowClone(root))
+    warnings.push(
+      'shallow git clone: the schema gate sees only the fetched history (run `git fetch --unshallow`)',
+    );
   for (const file of listSchemaFiles(schemasDir)) {
     attempt(() => {
       const path = join(schemasDir, file);

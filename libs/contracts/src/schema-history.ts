@@ -72,3 +72,17 @@ export function gitRoot(dir: string): string {
     encoding: 'utf8',
   }).trim();
 }
+
+/** True in a shallow clone (CI often fetches depth 1), where older versions are missing. */
+export function isShallowClone(repoRoot: string): boolean {
+  try {
+    return (
+      execFileSync('git', ['rev-parse', '--is-shallow-repository'], {
+        cwd: repoRoot,
+        encoding: 'utf8',
+      }).trim() === 'true'
+    );
+  } catch {
+    return false;
+  }
+}
