@@ -36,3 +36,5 @@ export { PaymentApi } from './apis/payment-api';
 export type { AuthorizeOutcome } from './apis/payment-api';
 export { ShippingApi } from './apis/shipping-api';
 export type { ShipmentInput } from './apis/shipping-api';
+export { downstreamTarget } from './downstream-target';
+export type { DownstreamTarget } from './downstream-target';
