@@ -120,6 +120,9 @@ interface PartitionState {
   scheduler: KeyScheduler;
   committed: number;
   lastCommitAt: number;
+  /** The commit in flight, if any; a request meanwhile sets `commitAgain`. */
+  committing: Promise<boolean> | null;
+  commitAgain: boolean;
 }
 
 const REBALANCE_ERRORS = new Set([
@@ -303,6 +306,8 @@ class KafkaConsumerRuntime implements ConsumerRuntime {
         scheduler: new KeyScheduler(this.perPartition),
         committed: -1,
         lastCommitAt: Date.now(),
+        committing: null,
+        commitAgain: false,
       };
       this.states.set(key, state);
     }
@@ -336,6 +341,7 @@ class KafkaConsumerRuntime implements ConsumerRuntime {
       });
     }, this.heartbeatEveryMs);
     const batchSpan = this.batchSpan(topic, partition, batch.messages);
+    const known = this.knownEventIds(batch.messages);
     let dueAt: number | null = null;
     try {
       for (const message of batch.messages) {
@@ -355,14 +361,17 @@ class KafkaConsumerRuntime implements ConsumerRuntime {
         await state.scheduler.submit(key, async () => {
           let finished = false;
           try {
-            finished = await this.processMessage(topic, partition, tier, message);
+            finished = await this.processMessage(topic, partition, tier, message, known);
           } catch (error) {
             this.events.emit('warning', { where: 'process', error });
           }
           if (finished) owner.tracker.complete(offset);
         });
         if (Date.now() - state.lastCommitAt >= this.commitIntervalMs) {
-          if (!(await this.commit(state))) rebalancing = true;
+          // Not awaited: dispatch keeps going while the commit travels.
+          void this.commit(state).then((ok) => {
+            if (!ok) rebalancing = true;
+          });
         }
       }
       const bounded = this.state !== 'running' || rebalancing;
@@ -376,13 +385,37 @@ class KafkaConsumerRuntime implements ConsumerRuntime {
     }
     const next = state.tracker.committable();
     if (next !== null) resolveOffset(String(next - 1));
-    await this.commit(state);
+    // Before a revoke or shutdown the commit must land while we still own the partition;
+    // otherwise it travels while the next fetch is already on its way.
+    const commit = this.commit(state);
+    if (this.state !== 'running' || rebalancing) await commit;
     if (dueAt !== null && this.state === 'running') this.park(topic, partition, dueAt);
   }
 
-  /** Commits the finished prefix; false when the group is rebalancing. */
-  private async commit(state: PartitionState): Promise<boolean> {
+  /**
+   * Commits the finished prefix, one commit in flight per partition (a request meanwhile is
+   * folded into one more round). Resolves false when the group is rebalancing.
+   */
+  private commit(state: PartitionState): Promise<boolean> {
     state.lastCommitAt = Date.now();
+    if (state.committing) {
+      state.commitAgain = true;
+      return state.committing;
+    }
+    const run = async (): Promise<boolean> => {
+      let ok = true;
+      do {
+        state.commitAgain = false;
+        ok = await this.commitOnce(state);
+      } while (ok && state.commitAgain);
+      state.committing = null;
+      return ok;
+    };
+    state.committing = run();
+    return state.committing;
+  }
+
+  private async commitOnce(state: PartitionState): Promise<boolean> {
     const next = state.tracker.committable();
     if (next === null || next <= state.committed) return true;
     try {
@@ -421,6 +454,17 @@ class KafkaConsumerRuntime implements ConsumerRuntime {
     this.parked.set(key, timer);
   }
 
+  /** Event ids of a batch already handled, looked up at once (null without dedupe). */
+  private knownEventIds(messages: KafkaMessage[]): Set<string> | null {
+    if (!this.dedupe) return null;
+    const ids: string[] = [];
+    for (const message of messages) {
+      const id = message.headers?.[Headers.messageId];
+      if (id) ids.push(id.toString());
+    }
+    return this.dedupe.seenMany(ids);
+  }
+
   private batchSpan(topic: string, partition: number, messages: KafkaMessage[]): Span | null {
     if (messages.length < 2) return null;
     const links: Link[] = [];
@@ -455,6 +499,7 @@ class KafkaConsumerRuntime implements ConsumerRuntime {
     partition: number,
     tier: number,
     message: KafkaMessage,
+    known: Set<string> | null,
   ): Promise<boolean> {
     const headers = readHeaders(message.headers);
     const parent = propagation.extract(ROOT_CONTEXT, headers, headerGetter);
@@ -465,26 +510,28 @@ class KafkaConsumerRuntime implements ConsumerRuntime {
       `process ${topic}`,
       {
         kind: SpanKind.CONSUMER,
-        attributes: {
-          [Attr.system]: 'kafka',
-          [Attr.destination]: topic,
-          [Attr.partition]: String(partition),
-          [Attr.offset]: Number(message.offset),
-          [Attr.operationType]: 'process',
-          [Attr.operationName]: 'process',
-          [Attr.consumerGroup]: this.options.groupId,
-          [Attr.messageId]: eventId,
-          [Attr.retryTier]: tier,
-          ...(key === null ? {} : { [Attr.key]: key }),
-        },
+        attributes: { [Attr.system]: 'kafka', [Attr.destination]: topic },
       },
       parent,
     );
+    // Attributes cost allocations on every event: only build them for a recorded span.
+    if (span.isRecording()) {
+      span.setAttributes({
+        [Attr.partition]: String(partition),
+        [Attr.offset]: Number(message.offset),
+        [Attr.operationType]: 'process',
+        [Attr.operationName]: 'process',
+        [Attr.consumerGroup]: this.options.groupId,
+        [Attr.messageId]: eventId,
+        [Attr.retryTier]: tier,
+        ...(key === null ? {} : { [Attr.key]: key }),
+      });
+    }
     const spanContext = trace.setSpan(parent, span);
     const prior = priorFailure(headers, topic, partition, message.offset);
     const started = performance.now();
     try {
-      if (eventId && this.dedupe?.seen(eventId)) {
+      if (eventId && (known ? known.has(eventId) : this.dedupe?.seen(eventId))) {
         span.setAttribute('fanout.duplicate', true);
         this.events.emit('duplicate', { ...where, eventId });
         return true;
@@ -507,7 +554,7 @@ class KafkaConsumerRuntime implements ConsumerRuntime {
                 return true;
               }
             }
-            span.setAttribute(Attr.eventType, decoded.eventType);
+            if (span.isRecording()) span.setAttribute(Attr.eventType, decoded.eventType);
           }
           const event: ConsumedEvent = {
             eventId,
@@ -525,14 +572,17 @@ class KafkaConsumerRuntime implements ConsumerRuntime {
           };
           await this.runHandler(event, spanContext, attempt);
           this.dedupe?.remember(eventId);
+          known?.add(eventId);
           span.setStatus({ code: SpanStatusCode.OK });
-          this.events.emit('processed', {
-            ...where,
-            eventId,
-            eventType: decoded.eventType,
-            durationMs: performance.now() - started,
-            attempts: attempts + 1,
-          });
+          if (this.events.listenerCount('processed') > 0) {
+            this.events.emit('processed', {
+              ...where,
+              eventId,
+              eventType: decoded.eventType,
+              durationMs: performance.now() - started,
+              attempts: attempts + 1,
+            });
+          }
           return true;
         } catch (error) {
           if (this.abort.signal.aborted) return false;

@@ -11,6 +11,8 @@ import Database from 'better-sqlite3';
  */
 export interface DedupeStore {
   seen(eventId: string): boolean;
+  /** The ids among `eventIds` already handled: one lookup for a whole batch. */
+  seenMany(eventIds: readonly string[]): Set<string>;
   /** Records a handled event; durable after the next `flush`. */
   remember(eventId: string): void;
   /** Makes remembered ids durable. The runtime calls it before every offset commit. */
@@ -36,6 +38,7 @@ export class SqliteDedupeStore implements DedupeStore {
   private readonly maxAgeMs: number;
   private readonly now: () => number;
   private readonly lookup: Database.Statement<[string], { one: number }>;
+  private readonly lookupMany: Database.Statement<[string], { id: string }>;
   private readonly insert: Database.Statement<[string, number]>;
   private readonly insertMany: (rows: Array<[string, number]>) => void;
   private flushes = 0;
@@ -47,15 +50,19 @@ export class SqliteDedupeStore implements DedupeStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(
-      `CREATE TABLE IF NOT EXISTS handled (event_id TEXT PRIMARY KEY, handled_at INTEGER NOT NULL);
-       CREATE INDEX IF NOT EXISTS handled_at ON handled (handled_at);`,
+      // No index on handled_at: inserts are the hot path, pruning is rare and may scan.
+      `CREATE TABLE IF NOT EXISTS handled_events
+         (event_id TEXT PRIMARY KEY, handled_at INTEGER NOT NULL) WITHOUT ROWID;`,
     );
     this.maxEntries = options.maxEntries ?? 100_000;
     this.maxAgeMs = options.maxAgeMs ?? 7 * 24 * 3600_000;
     this.now = options.now ?? Date.now;
-    this.lookup = this.db.prepare('SELECT 1 AS one FROM handled WHERE event_id = ?');
+    this.lookup = this.db.prepare('SELECT 1 AS one FROM handled_events WHERE event_id = ?');
+    this.lookupMany = this.db.prepare(
+      'SELECT event_id AS id FROM handled_events WHERE event_id IN (SELECT value FROM json_each(?))',
+    );
     this.insert = this.db.prepare(
-      'INSERT OR REPLACE INTO handled (event_id, handled_at) VALUES (?, ?)',
+      'INSERT OR REPLACE INTO handled_events (event_id, handled_at) VALUES (?, ?)',
     );
     this.insertMany = this.db.transaction((rows: Array<[string, number]>) => {
       for (const [id, at] of rows) this.insert.run(id, at);
@@ -65,6 +72,14 @@ export class SqliteDedupeStore implements DedupeStore {
 
   seen(eventId: string): boolean {
     return this.pending.has(eventId) || this.lookup.get(eventId) !== undefined;
+  }
+
+  seenMany(eventIds: readonly string[]): Set<string> {
+    const found = new Set<string>();
+    if (eventIds.length === 0) return found;
+    for (const row of this.lookupMany.all(JSON.stringify(eventIds))) found.add(row.id);
+    for (const id of eventIds) if (this.pending.has(id)) found.add(id);
+    return found;
   }
 
   remember(eventId: string): void {
@@ -81,12 +96,16 @@ export class SqliteDedupeStore implements DedupeStore {
 
   /** Forgets ids older than the age bound and the oldest beyond the count bound. */
   prune(): void {
-    this.db.prepare('DELETE FROM handled WHERE handled_at < ?').run(this.now() - this.maxAgeMs);
-    const { n } = this.db.prepare('SELECT COUNT(*) AS n FROM handled').get() as { n: number };
+    this.db
+      .prepare('DELETE FROM handled_events WHERE handled_at < ?')
+      .run(this.now() - this.maxAgeMs);
+    const { n } = this.db.prepare('SELECT COUNT(*) AS n FROM handled_events').get() as {
+      n: number;
+    };
     if (n > this.maxEntries) {
       this.db
         .prepare(
-          'DELETE FROM handled WHERE event_id IN (SELECT event_id FROM handled ORDER BY handled_at ASC LIMIT ?)',
+          'DELETE FROM handled_events WHERE event_id IN (SELECT event_id FROM handled_events ORDER BY handled_at ASC LIMIT ?)',
         )
         .run(n - this.maxEntries);
     }
@@ -94,7 +113,7 @@ export class SqliteDedupeStore implements DedupeStore {
 
   get size(): number {
     return (
-      (this.db.prepare('SELECT COUNT(*) AS n FROM handled').get() as { n: number }).n +
+      (this.db.prepare('SELECT COUNT(*) AS n FROM handled_events').get() as { n: number }).n +
       this.pending.size
     );
   }

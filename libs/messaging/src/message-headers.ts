@@ -32,7 +32,8 @@ export const Headers = {
 export function readHeaders(headers: IHeaders | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   if (!headers) return out;
-  for (const [name, raw] of Object.entries(headers)) {
+  for (const name in headers) {
+    const raw = headers[name];
     const value = Array.isArray(raw) ? raw[raw.length - 1] : raw;
     if (value === undefined || value === null) continue;
     out[name] = typeof value === 'string' ? value : value.toString('utf8');
