@@ -6,6 +6,13 @@ import type { CatalogData } from '../catalog';
 export const catalogData: CatalogData = {
   "compatibility": "FULL_TRANSITIVE",
   "topics": {
+    "fanout.audit.api-calls": {
+      "partitions": 6,
+      "config": {
+        "cleanup.policy": "delete",
+        "retention.ms": "2592000000"
+      }
+    },
     "fanout.inventory.commands": {
       "partitions": 6,
       "config": {
@@ -65,6 +72,159 @@ export const catalogData: CatalogData = {
     }
   },
   "events": {
+    "fanout.audit.ApiCallAttempted": {
+      "topic": "fanout.audit.api-calls",
+      "key": "subject",
+      "schemaFile": "audit/ApiCallAttempted.avsc",
+      "schema": {
+        "type": "record",
+        "name": "ApiCallAttempted",
+        "namespace": "fanout.audit",
+        "doc": "One HTTP attempt of a consumer to its downstream API: the call ledger. Answers 'what did we send to the CRM for order X'. Never carries credentials or request bodies.",
+        "fields": [
+          {
+            "name": "metadata",
+            "type": {
+              "type": "record",
+              "name": "EventMetadata",
+              "namespace": "fanout.common",
+              "doc": "Carried by every Fanout event. Trace context travels in Kafka headers, not here.",
+              "fields": [
+                {
+                  "name": "eventId",
+                  "type": {
+                    "type": "string",
+                    "logicalType": "uuid"
+                  },
+                  "doc": "Unique per event; consumers dedupe on it and derive downstream Idempotency-Keys from it."
+                },
+                {
+                  "name": "occurredAt",
+                  "type": {
+                    "type": "long",
+                    "logicalType": "timestamp-millis"
+                  },
+                  "doc": "When the fact happened (epoch milliseconds, UTC)."
+                },
+                {
+                  "name": "correlationId",
+                  "type": "string",
+                  "doc": "Shared by every event of one business flow (e.g. an order and its saga)."
+                },
+                {
+                  "name": "causationId",
+                  "type": [
+                    "null",
+                    "string"
+                  ],
+                  "default": null,
+                  "doc": "eventId of the event that caused this one; null for events caused by a request."
+                },
+                {
+                  "name": "producer",
+                  "type": "string",
+                  "doc": "Service that produced the event, e.g. user-service."
+                }
+              ]
+            }
+          },
+          {
+            "name": "service",
+            "type": "string",
+            "doc": "The consumer that made the call, e.g. crm-consumer."
+          },
+          {
+            "name": "api",
+            "type": "string",
+            "doc": "Downstream API name, e.g. crm."
+          },
+          {
+            "name": "operation",
+            "type": "string",
+            "doc": "API operation, e.g. upsertContact or batch."
+          },
+          {
+            "name": "idempotencyKey",
+            "type": [
+              "null",
+              "string"
+            ],
+            "default": null,
+            "doc": "The Idempotency-Key sent (writes only)."
+          },
+          {
+            "name": "eventIds",
+            "type": {
+              "type": "array",
+              "items": "string"
+            },
+            "default": [],
+            "doc": "Events this call served: one for a single call, every item's event for a bulk call."
+          },
+          {
+            "name": "subject",
+            "type": "string",
+            "doc": "The Kafka key: the aggregate id (user id, order id) of the event served; for a bulk call of several events, the call's idempotency key."
+          },
+          {
+            "name": "status",
+            "type": "int",
+            "doc": "HTTP status, or 0 when no answer came (network error, timeout, circuit open)."
+          },
+          {
+            "name": "outcome",
+            "type": {
+              "type": "enum",
+              "name": "ApiCallOutcome",
+              "symbols": [
+                "UNKNOWN",
+                "SUCCESS",
+                "RETRY",
+                "FAILED"
+              ],
+              "default": "UNKNOWN",
+              "doc": "SUCCESS: the call is done. RETRY: another attempt follows. FAILED: last attempt, the call failed."
+            }
+          },
+          {
+            "name": "errorCode",
+            "type": [
+              "null",
+              "string"
+            ],
+            "default": null,
+            "doc": "FanoutError code of a failed attempt."
+          },
+          {
+            "name": "latencyMs",
+            "type": "int",
+            "doc": "The HTTP exchange, request sent to answer read; excludes local queueing."
+          },
+          {
+            "name": "attempt",
+            "type": "int",
+            "doc": "1-based attempt number within the call."
+          },
+          {
+            "name": "traceId",
+            "type": [
+              "null",
+              "string"
+            ],
+            "default": null,
+            "doc": "W3C trace id of the call."
+          },
+          {
+            "name": "startedAt",
+            "type": {
+              "type": "long",
+              "logicalType": "timestamp-millis"
+            },
+            "doc": "When the request went out."
+          }
+        ]
+      }
+    },
     "fanout.inventory.InventoryReleased": {
       "topic": "fanout.saga.replies",
       "key": "orderId",

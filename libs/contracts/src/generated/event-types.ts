@@ -2,6 +2,47 @@
 // schemas/catalog.yaml and run it again (`npm run check:contracts` fails when this is stale).
 
 /**
+ * One HTTP attempt of a consumer to its downstream API: the call ledger. Answers 'what did we send to the CRM for order X'. Never carries credentials or request bodies.
+ *
+ * Avro `fanout.audit.ApiCallAttempted`.
+ */
+export interface ApiCallAttempted {
+  metadata: EventMetadata;
+  /** The consumer that made the call, e.g. crm-consumer. */
+  service: string;
+  /** Downstream API name, e.g. crm. */
+  api: string;
+  /** API operation, e.g. upsertContact or batch. */
+  operation: string;
+  /** The Idempotency-Key sent (writes only). */
+  idempotencyKey: string | null;
+  /** Events this call served: one for a single call, every item's event for a bulk call. */
+  eventIds: string[];
+  /** The Kafka key: the aggregate id (user id, order id) of the event served; for a bulk call of several events, the call's idempotency key. */
+  subject: string;
+  /** HTTP status, or 0 when no answer came (network error, timeout, circuit open). */
+  status: number;
+  outcome: ApiCallOutcome;
+  /** FanoutError code of a failed attempt. */
+  errorCode: string | null;
+  /** The HTTP exchange, request sent to answer read; excludes local queueing. */
+  latencyMs: number;
+  /** 1-based attempt number within the call. */
+  attempt: number;
+  /** W3C trace id of the call. */
+  traceId: string | null;
+  /** When the request went out. */
+  startedAt: Date;
+}
+
+/**
+ * SUCCESS: the call is done. RETRY: another attempt follows. FAILED: last attempt, the call failed.
+ *
+ * Avro `fanout.audit.ApiCallOutcome`.
+ */
+export type ApiCallOutcome = 'UNKNOWN' | 'SUCCESS' | 'RETRY' | 'FAILED';
+
+/**
  * Carried by every Fanout event. Trace context travels in Kafka headers, not here.
  *
  * Avro `fanout.common.EventMetadata`.
@@ -366,6 +407,7 @@ export interface UserRegistered {
 
 /** Every event type (Avro full name) and its payload type. */
 export interface EventTypes {
+  'fanout.audit.ApiCallAttempted': ApiCallAttempted;
   'fanout.inventory.InventoryReleased': InventoryReleased;
   'fanout.inventory.InventoryReservationFailed': InventoryReservationFailed;
   'fanout.inventory.InventoryReserved': InventoryReserved;
@@ -391,6 +433,7 @@ export type EventType = keyof EventTypes;
 
 /** Event type names by short name, e.g. `EventTypeNames.UserRegistered`. */
 export const EventTypeNames = {
+  ApiCallAttempted: 'fanout.audit.ApiCallAttempted',
   InventoryReleased: 'fanout.inventory.InventoryReleased',
   InventoryReservationFailed: 'fanout.inventory.InventoryReservationFailed',
   InventoryReserved: 'fanout.inventory.InventoryReserved',
