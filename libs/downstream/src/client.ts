@@ -77,8 +77,6 @@ interface AttemptFailure {
   retryAfterMs: number | undefined;
 }
 
-const tracer = trace.getTracer('@fanout/downstream');
-
 /**
  * The HTTP client for one downstream API: an undici Pool with keep-alive, timeouts, retries
  * with full-jitter backoff that honour Retry-After, a circuit breaker, a token bucket and a
@@ -175,7 +173,8 @@ export class DownstreamClient {
     if (options.method !== 'GET' && !options.idempotencyKey) {
       throw new TypeError(`${this.api}.${options.operation}: a write needs an idempotencyKey`);
     }
-    return tracer.startActiveSpan(
+    // Looked up per call, not at module load: telemetry may start (or restart) after import.
+    return trace.getTracer('@fanout/downstream').startActiveSpan(
       `${this.api} ${options.operation}`,
       {
         kind: SpanKind.INTERNAL,

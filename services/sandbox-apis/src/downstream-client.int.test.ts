@@ -392,6 +392,50 @@ describe('downstream client against the sandbox', () => {
     expect(sandbox.state.effects.report({ limit: 10 }).totals.effects).toBe(0);
   });
 
+  it('the call ledger gets every attempt with the trace id, and a failing ledger never fails the call', async () => {
+    const exporter = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({
+      spanProcessors: [new SimpleSpanProcessor(exporter)],
+    });
+    trace.setGlobalTracerProvider(provider);
+    try {
+      sandbox.state.setFaults('email', { outage: { durationMs: 200, retryAfterSeconds: 0 } });
+      const recorded: CallAttempt[] = [];
+      const email = new EmailApi(
+        client('email', {
+          ledger: { record: async (attempt) => void recorded.push(attempt) },
+          onAttempt: () => {
+            throw new Error('hook bug');
+          },
+          retry: { maxAttempts: 20, baseDelayMs: 50, maxDelayMs: 100 },
+          circuitBreaker: false,
+        }),
+      );
+      const key = idempotencyKey('evt-13', 'email.welcome');
+      const result = await email.sendMessage(welcome, key);
+      expect(result.status).toBe(202);
+      expect(recorded.length).toBe(result.attempts);
+      expect(recorded.length).toBeGreaterThan(1);
+      const [span] = exporter.getFinishedSpans().filter((s) => s.name === 'email sendMessage');
+      expect(span?.attributes['fanout.api.attempts']).toBe(result.attempts);
+      for (const [index, attempt] of recorded.entries()) {
+        expect(attempt).toMatchObject({
+          api: 'email',
+          operation: 'sendMessage',
+          idempotencyKey: key,
+          attempt: index + 1,
+          traceId: span?.spanContext().traceId,
+        });
+        expect(attempt.latencyMs).toBeGreaterThanOrEqual(0);
+      }
+      expect(recorded.at(-1)).toMatchObject({ outcome: 'success', status: 202 });
+      expect(recorded[0]).toMatchObject({ outcome: 'retry', status: 503 });
+    } finally {
+      await provider.shutdown();
+      trace.disable();
+    }
+  });
+
   it('credentials never appear in thrown errors, attempt records or span attributes', async () => {
     const secret = 'sk_live_wrong_but_very_secret_0123456789';
     const exporter = new InMemorySpanExporter();

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { EffectsRecord } from './effects-record';
+
+describe('effects record', () => {
+  it('counts effects per key and flags keys and subjects hit more than once', () => {
+    const record = new EffectsRecord();
+    record.record({
+      api: 'email',
+      operation: 'send_message',
+      idempotencyKey: 'k1',
+      subject: 'welcome:u1',
+      resourceId: 'm1',
+    });
+    record.record({
+      api: 'email',
+      operation: 'send_message',
+      idempotencyKey: 'k2',
+      subject: 'welcome:u1',
+      resourceId: 'm2',
+    });
+    record.record({
+      api: 'crm',
+      operation: 'upsert_contact',
+      idempotencyKey: 'k1',
+      subject: 'u1',
+      resourceId: 'c1',
+    });
+    record.record({
+      api: 'crm',
+      operation: 'upsert_contact',
+      idempotencyKey: 'k1',
+      subject: 'u1',
+      resourceId: 'c1',
+    });
+    expect(record.report({ limit: 10 }).totals).toEqual({
+      effects: 4,
+      keys: 3,
+      duplicateKeys: 1,
+      subjects: 2,
+      duplicateSubjects: 2,
+    });
+    expect(record.report({ api: 'email', limit: 10 }).totals).toEqual({
+      effects: 2,
+      keys: 2,
+      duplicateKeys: 0,
+      subjects: 1,
+      duplicateSubjects: 1,
+    });
+    expect(record.report({ key: 'k1', api: 'crm', limit: 10 }).keys).toEqual([
+      {
+        api: 'crm',
+        idempotencyKey: 'k1',
+        operations: ['upsert_contact'],
+        subjects: ['u1'],
+        effects: 2,
+      },
+    ]);
+  });
+
+  it('bounds the listing but never the totals, and clears per API', () => {
+    const record = new EffectsRecord();
+    for (let i = 0; i < 5; i += 1)
+      record.record({
+        api: 'search',
+        operation: 'upsert_document',
+        idempotencyKey: `k${i}`,
+        subject: `d${i}`,
+        resourceId: undefined,
+      });
+    record.record({
+      api: 'email',
+      operation: 'send_message',
+      idempotencyKey: 'e',
+      subject: 's',
+      resourceId: undefined,
+    });
+    const report = record.report({ limit: 2 });
+    expect(report.keys).toHaveLength(2);
+    expect(report.totals.effects).toBe(6);
+    record.clear('search');
+    expect(record.report({ limit: 10 }).totals).toMatchObject({ effects: 1, keys: 1 });
+  });
+});
