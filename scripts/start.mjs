@@ -8,6 +8,10 @@ import { ensureInstalled } from './lib/ensure-installed.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const demoApiKey = 'local-dev-key';
+// FANOUT_STACK_PROFILE / FANOUT_STACK_PORT_OFFSET run a second stack beside the default one.
+const offset = Number(process.env.FANOUT_STACK_PORT_OFFSET ?? 0);
+const profile = process.env.FANOUT_STACK_PROFILE ?? 'default';
+const port = (p) => p + offset;
 
 function stack(args) {
   const result = spawnSync('npm', ['run', '--silent', 'stack', '--', ...args], {
@@ -59,18 +63,19 @@ async function post(port, path, body) {
  */
 async function sendDemoTraffic() {
   console.log('\n▶ demo traffic');
-  if (await ready(3001)) {
+  if (await ready(port(3001))) {
     for (const name of ['Ada Lovelace', 'Grace Hopper', 'Alan Turing']) {
       const email = `${name.split(' ')[0].toLowerCase()}.${Date.now().toString(36)}@example.com`;
-      await post(3001, '/users', { email, name, marketingConsent: true, locale: 'en-GB' });
+      await post(port(3001), '/users', { email, name, marketingConsent: true, locale: 'en-GB' });
     }
   } else console.log('  · user-service is not running: no user registrations sent');
-  if (await ready(3002)) {
-    await post(3002, '/orders', {
+  if (await ready(port(3002))) {
+    await post(port(3002), '/orders', {
       customerId: randomUUID(),
-      items: [{ sku: 'BOOK-001', quantity: 2, unitPrice: 1999 }],
+      items: [{ sku: 'BOOK-001', quantity: 2, unitPrice: 19.99 }],
       currency: 'EUR',
       shippingAddress: {
+        recipientName: 'Ada Lovelace',
         line1: '1 Demo Street',
         city: 'Berlin',
         postalCode: '10115',
@@ -81,15 +86,16 @@ async function sendDemoTraffic() {
 }
 
 function whereToLook() {
+  const flags = profile === 'default' ? '' : ` --profile ${profile}`;
   console.log(`
 ✔ Fanout is running in the background.
-  Kafka            127.0.0.1:9092
-  Schema registry  http://127.0.0.1:8081/apis/ccompat/v7
-  Jaeger           query API http://127.0.0.1:16686/api/services (OTLP 4317 gRPC / 4318 HTTP)
+  Kafka            127.0.0.1:${port(9092)}
+  Schema registry  http://127.0.0.1:${port(8081)}/apis/ccompat/v7
+  Jaeger           query API http://127.0.0.1:${port(16686)}/api/services (OTLP ${port(4317)} gRPC / ${port(4318)} HTTP)
                    (the locally built Jaeger serves a placeholder UI; with Docker you get the real one)
-  user-service     http://127.0.0.1:3001   order-service http://127.0.0.1:3002   sandbox APIs http://127.0.0.1:4000
-  Status           npm run stack -- status
-  Logs             npm run stack -- logs [kafka|registry|jaeger|<service>]   (files in .fanout/stack/default/logs)
+  user-service     http://127.0.0.1:${port(3001)}   order-service http://127.0.0.1:${port(3002)}   sandbox APIs http://127.0.0.1:${port(4000)}
+  Status           npm run stack -- status${flags}
+  Logs             npm run stack -- logs [kafka|registry|jaeger|<service>]${flags}   (files in .fanout/stack/${profile}/logs)
   Stop             npm stop`);
 }
 

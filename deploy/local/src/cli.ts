@@ -96,13 +96,17 @@ program
   .addOption(offsetOption)
   .option('--brokers <n>', '1 or 3 Kafka brokers', int)
   .option('--only <components>', `subset of ${allComponents.join(',')}`, components)
-  .option('--services', 'also start every app service that exists under services/')
+  .option(
+    '--services [names]',
+    'also start the app services that exist under services/ (all, or a comma-separated list)',
+  )
   .option('--json', 'print the endpoints as JSON on the last line')
-  .action(async (flags: CommonFlags & { services?: boolean }) => {
-    const result = await startPlatform({
-      ...stackOptions(flags),
-      services: flags.services ?? false,
-    });
+  .action(async (flags: CommonFlags & { services?: boolean | string }) => {
+    const services =
+      typeof flags.services === 'string'
+        ? flags.services.split(',').map((s) => s.trim())
+        : (flags.services ?? false);
+    const result = await startPlatform({ ...stackOptions(flags), services });
     if (flags.json)
       console.log(
         JSON.stringify({ endpoints: result.endpoints, env: result.env, started: result.started }),
