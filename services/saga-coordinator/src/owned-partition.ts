@@ -1,4 +1,4 @@
-import type { Producer } from 'kafkajs';
+import type { KafkaMessage, Producer } from 'kafkajs';
 import { SerialLane } from './serial-lane';
 import type { StoredSaga } from './stored-saga';
 
@@ -18,6 +18,13 @@ export class OwnedPartition {
   readonly lane = new SerialLane();
   ready: Promise<void> = Promise.resolve();
   tickQueued = false;
+  /** Input batches waiting for the next transaction (group commit). */
+  readonly inbox: {
+    topic: string;
+    messages: KafkaMessage[];
+    resolve: () => void;
+    reject: (error: unknown) => void;
+  }[] = [];
   nextPurgeAt = 0;
 
   constructor(readonly partition: number) {}

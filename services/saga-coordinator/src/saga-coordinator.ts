@@ -153,14 +153,15 @@ export class SagaCoordinator {
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 4,
+      // Every input partition in parallel: the lanes keep each co-partition serial.
+      partitionsConsumedConcurrently: 16,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         const owned = await this.ensureOwned(batch.partition, heartbeat);
         const max = this.options.maxMessagesPerTransaction ?? 200;
         for (let i = 0; i < batch.messages.length; i += max) {
           if (!isRunning() || isStale() || owned.status !== 'ready') return;
           const chunk = batch.messages.slice(i, i + max);
-          await owned.lane.run(() => this.processInputs(owned, batch.topic, chunk));
+          await this.submit(owned, batch.topic, chunk);
           resolveOffset(chunk[chunk.length - 1]!.offset);
           await heartbeat();
         }
@@ -327,18 +328,38 @@ export class SagaCoordinator {
     );
   }
 
-  private async processInputs(
-    owned: OwnedPartition,
-    topic: string,
-    messages: KafkaMessage[],
-  ): Promise<void> {
-    if (owned.status !== 'ready')
-      throw new Error(`partition ${owned.partition} is no longer owned`);
-    const work = new TransactionWork(owned);
-    const now = this.clock();
-    for (const message of messages) await this.handleInput(owned, topic, message, work, now);
-    const last = messages[messages.length - 1]!;
-    await this.commit(owned, work, { topic, nextOffset: (BigInt(last.offset) + 1n).toString() });
+  /**
+   * Group commit: inputs of one co-partition (from any of its topics) that arrive while its
+   * lane is busy wait together and go into the next transaction as one, so a loaded partition
+   * pays one transaction per round, not one per topic batch.
+   */
+  private submit(owned: OwnedPartition, topic: string, messages: KafkaMessage[]): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      owned.inbox.push({ topic, messages, resolve, reject });
+      if (owned.inbox.length > 1) return; // a drain is already queued and will take it
+      void owned.lane.run(() => this.drainInbox(owned)).catch(() => undefined);
+    });
+  }
+
+  private async drainInbox(owned: OwnedPartition): Promise<void> {
+    const entries = owned.inbox.splice(0);
+    if (entries.length === 0) return;
+    try {
+      if (owned.status !== 'ready')
+        throw new Error(`partition ${owned.partition} is no longer owned`);
+      const work = new TransactionWork(owned);
+      const now = this.clock();
+      const offsets = new Map<string, string>();
+      for (const { topic, messages } of entries) {
+        for (const message of messages) await this.handleInput(owned, topic, message, work, now);
+        offsets.set(topic, (BigInt(messages[messages.length - 1]!.offset) + 1n).toString());
+      }
+      await this.commit(owned, work, offsets);
+      for (const entry of entries) entry.resolve();
+    } catch (error) {
+      for (const entry of entries) entry.reject(error);
+      throw error;
+    }
   }
 
   private async handleInput(
@@ -653,9 +674,11 @@ export class SagaCoordinator {
   private async commit(
     owned: OwnedPartition,
     work: TransactionWork,
-    offsets?: { topic: string; nextOffset: string },
+    offsets?: ReadonlyMap<string, string>,
   ): Promise<void> {
     const producer = owned.producer as Producer;
+    const began = this.clock();
+    const phases: Record<string, number> = {};
     const transaction = await producer.transaction();
     try {
       const byTopic = new Map<string, Message[]>();
@@ -664,23 +687,25 @@ export class SagaCoordinator {
         list.push(message);
         byTopic.set(topic, list);
       }
+      phases.begin = this.clock() - began;
       if (byTopic.size > 0) {
         await transaction.sendBatch({
           acks: -1,
           topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
         });
       }
-      if (offsets) {
+      phases.send = this.clock() - began;
+      if (offsets && offsets.size > 0) {
         await transaction.sendOffsets({
           consumerGroupId: this.options.groupId,
-          topics: [
-            {
-              topic: offsets.topic,
-              partitions: [{ partition: owned.partition, offset: offsets.nextOffset }],
-            },
-          ],
+          topics: [...offsets].map(([topic, offset]) => ({
+            topic,
+            partitions: [{ partition: owned.partition, offset }],
+          })),
         });
       }
+
+      phases.offsets = this.clock() - began;
       await transaction.commit();
     } catch (error) {
       await transaction.abort().catch(() => undefined);
@@ -698,6 +723,16 @@ export class SagaCoordinator {
       throw error;
     }
     owned.apply(work.changes, (saga) => this.deadlineOf(saga));
+    this.log.debug(
+      {
+        partition: owned.partition,
+        records: work.records.length,
+        sagas: work.changes.size,
+        ms: this.clock() - began,
+        phases,
+      },
+      'saga transaction committed',
+    );
     for (const span of work.spans) span.end();
     for (const f of work.finished)
       this.options.metrics.sagaFinished({ saga: f.saga, outcome: f.outcome }, f.seconds);
