@@ -21,6 +21,7 @@ import { createHttpServer } from './http-server';
 import { idempotency } from './idempotency-plugin';
 import { kafkaLogCreator } from './kafka-log';
 import { kafkaReachable } from './kafka-probe';
+import { kafkaPublishedEventFinder } from './kafka-published-events';
 import { OutboxRelay } from './outbox-relay';
 import { SqliteOutbox } from './outbox-store';
 import type { ReadinessChecks } from './readiness';
@@ -131,6 +132,7 @@ export async function createDomainRuntime(options: DomainRuntimeOptions): Promis
     batchSize: config.OUTBOX_BATCH_SIZE,
     pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
     hooks: crashPointHooks(config.OUTBOX_TEST_CRASH_POINT),
+    recovery: kafkaPublishedEventFinder(kafka),
   });
   shutdown.register('outbox relay', () => relay.stop());
 

@@ -52,3 +52,5 @@ export { domainServiceEnv } from './domain-env';
 export type { DomainServiceConfig } from './domain-env';
 export { createDomainRuntime } from './domain-runtime';
 export type { DomainRuntime, DomainRuntimeOptions } from './domain-runtime';
+export { kafkaPublishedEventFinder } from './kafka-published-events';
+export type { PublishedEventFinder } from './kafka-published-events';

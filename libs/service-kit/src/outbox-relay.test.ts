@@ -97,4 +97,33 @@ describe('outbox relay', () => {
     ).toThrow('entity insert failed');
     expect(outbox.backlog()).toBe(0);
   });
+
+  it('after a crash left rows in doubt, publishes only those recovery does not find on the topic', async () => {
+    const db = openDatabase(':memory:');
+    const outbox = new SqliteOutbox(db);
+    for (let n = 1; n <= 3; n += 1) outbox.append(event(n, 'a'));
+    // The previous process started publishing rows 1 and 2 and died before marking them.
+    const [first, second] = outbox.pending(2);
+    outbox.markPublishing([first!.seq, second!.seq]);
+    const looked: string[] = [];
+    const seen: string[] = [];
+    const relay = new OutboxRelay({
+      outbox,
+      logger,
+      pollIntervalMs: 10_000,
+      publisher: { publish: async (rows) => void seen.push(...rows.map((r) => r.eventId)) },
+      recovery: {
+        findPublished: async (rows) => {
+          looked.push(...rows.map((r) => r.eventId));
+          return new Set([first!.eventId]); // row 1 reached Kafka, row 2 did not
+        },
+      },
+    });
+    relay.start();
+    await until(() => outbox.backlog() === 0);
+    await relay.stop();
+    expect(looked).toEqual([event(1, 'a').eventId, event(2, 'a').eventId]);
+    expect(seen).toEqual([event(2, 'a').eventId, event(3, 'a').eventId]);
+    expect(outbox.inDoubt()).toBeUndefined();
+  });
 });

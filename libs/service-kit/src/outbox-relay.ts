@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { backoffDelay } from './backoff';
 import type { BackoffPolicy } from './backoff';
 import type { OutboxRow, SqliteOutbox } from './outbox-store';
+import type { PublishedEventFinder } from './kafka-published-events';
 
 /**
  * Publishes outbox rows. It resolves only once every row is acknowledged by Kafka (acks=all),
@@ -26,6 +27,11 @@ export interface OutboxRelayOptions {
   pollIntervalMs?: number;
   backoff?: BackoffPolicy;
   hooks?: OutboxRelayHooks;
+  /**
+   * Looks up rows left in doubt by a crash (published, perhaps, but not marked sent) on the
+   * topic before anything new is published. Without it they are simply published again.
+   */
+  recovery?: PublishedEventFinder;
 }
 
 export interface OutboxRelayStatus {
@@ -45,10 +51,14 @@ export interface OutboxRelayStatus {
  * - order per aggregate: one batch at a time, in `seq` order, and a failed batch is retried
  *   from its first row, so no later event overtakes an earlier one;
  * - no duplicates from retries within a producer session (idempotent producer);
- * - a crash after Kafka acknowledged a batch but before it was marked sent re-publishes that
- *   batch after restart, with the same eventIds. That window is one batch; consumers dedupe
- *   by eventId, which makes delivery effectively once end to end. A crash before the publish
- *   (after the commit) loses nothing and duplicates nothing: the rows are simply still pending.
+ * - a crash before the publish (after the commit) loses nothing and duplicates nothing: the
+ *   rows are simply still pending;
+ * - a crash after Kafka acknowledged a batch but before it was marked sent leaves that batch
+ *   "in doubt". With `recovery`, the relay looks for those eventIds on the topic after restart
+ *   and marks the ones it finds as sent, so each eventId reaches the topic once. Without it
+ *   (or if another writer races it), the batch is re-sent with the same eventIds, and the
+ *   consumers' dedupe by eventId is what keeps delivery once end to end. That dedupe is the
+ *   guarantee the system relies on; recovery only keeps the topic clean.
  */
 export class OutboxRelay {
   private readonly outbox: SqliteOutbox;
@@ -58,6 +68,7 @@ export class OutboxRelay {
   private readonly pollIntervalMs: number;
   private readonly backoff: BackoffPolicy;
   private readonly hooks: OutboxRelayHooks;
+  private readonly recovery: PublishedEventFinder | undefined;
   private running = false;
   private loop: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
@@ -76,6 +87,7 @@ export class OutboxRelay {
     this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
     this.backoff = options.backoff ?? { initialMs: 250, maxMs: 15_000 };
     this.hooks = options.hooks ?? {};
+    this.recovery = options.recovery;
   }
 
   start(): void {
@@ -122,7 +134,34 @@ export class OutboxRelay {
     });
   }
 
+  /** Settles rows a crash left in doubt; retried with backoff until Kafka answers. */
+  private async recover(): Promise<void> {
+    if (!this.recovery) return;
+    for (let attempt = 1; this.running; attempt += 1) {
+      const doubt = this.outbox.inDoubt();
+      if (doubt === undefined) return;
+      try {
+        const found = await this.recovery.findPublished(doubt.rows, doubt.since);
+        const sent = doubt.rows.filter((r) => found.has(r.eventId)).map((r) => r.seq);
+        const notSent = doubt.rows.filter((r) => !found.has(r.eventId)).map((r) => r.seq);
+        this.outbox.markSent(sent);
+        this.outbox.recordFailure(notSent, 'not on the topic after restart');
+        this.logger.info(
+          { inDoubt: doubt.rows.length, alreadyPublished: sent.length },
+          'outbox recovery done',
+        );
+        return;
+      } catch (error) {
+        this.lastError = error instanceof Error ? error.message : String(error);
+        const delay = backoffDelay(attempt, this.backoff);
+        this.logger.warn({ err: error, retryInMs: delay }, 'outbox recovery failed; retrying');
+        await this.sleep(delay, false);
+      }
+    }
+  }
+
   private async run(): Promise<void> {
+    await this.recover();
     while (this.running) {
       this.woken = false;
       let rows: OutboxRow[];
@@ -166,6 +205,7 @@ export class OutboxRelay {
   }
 
   private async publishBatch(rows: readonly OutboxRow[]): Promise<boolean> {
+    this.outbox.markPublishing(rows.map((r) => r.seq));
     try {
       await this.publisher.publish(rows);
       return true;

@@ -36,6 +36,22 @@ interface RawRow {
   tracestate: string | null;
   created_at: number;
   attempts: number;
+  publishing_since: number | null;
+}
+
+function toOutboxRow(row: RawRow): OutboxRow {
+  return {
+    seq: row.seq,
+    eventId: row.event_id,
+    aggregateId: row.aggregate_id,
+    topic: row.topic,
+    eventType: row.event_type,
+    payload: JSON.parse(row.payload) as Record<string, unknown>,
+    headers: JSON.parse(row.headers) as Record<string, string>,
+    trace: { traceparent: row.traceparent, tracestate: row.tracestate },
+    createdAt: row.created_at,
+    attempts: row.attempts,
+  };
 }
 
 /** Dates are stored as epoch milliseconds: what Avro `timestamp-millis` encodes from. */
@@ -54,6 +70,7 @@ export class SqliteOutbox {
   private readonly selectBatch;
   private readonly countPending;
   private readonly oldestPending;
+  private readonly statements;
 
   private readonly validate: ((event: OutboxEvent) => void) | undefined;
   private readonly now: () => number;
@@ -83,7 +100,10 @@ export class SqliteOutbox {
         created_at INTEGER NOT NULL,
         sent_at INTEGER,
         attempts INTEGER NOT NULL DEFAULT 0,
-        last_error TEXT
+        last_error TEXT,
+        -- Set while a publish of the row is in flight: after a crash, such a row may or may
+        -- not be on the topic ("in doubt"), and recovery looks for it before re-sending.
+        publishing_since INTEGER
       );
       CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (seq) WHERE sent_at IS NULL;
     `);
@@ -96,6 +116,15 @@ export class SqliteOutbox {
     this.countPending = db.prepare<[], { n: number }>(
       'SELECT COUNT(*) AS n FROM outbox WHERE sent_at IS NULL',
     );
+    this.statements = {
+      publishing: db.prepare(
+        'UPDATE outbox SET publishing_since = ?, attempts = attempts + 1 WHERE seq = ?',
+      ),
+      sent: db.prepare(
+        'UPDATE outbox SET sent_at = ?, publishing_since = NULL, last_error = NULL WHERE seq = ?',
+      ),
+      failed: db.prepare('UPDATE outbox SET publishing_since = NULL, last_error = ? WHERE seq = ?'),
+    };
     this.oldestPending = db.prepare<[], { created_at: number }>(
       'SELECT created_at FROM outbox WHERE sent_at IS NULL ORDER BY seq LIMIT 1',
     );
@@ -127,37 +156,45 @@ export class SqliteOutbox {
 
   /** The oldest unsent rows, in publish order. */
   pending(limit: number): OutboxRow[] {
-    return this.selectBatch.all(limit).map((row) => ({
-      seq: row.seq,
-      eventId: row.event_id,
-      aggregateId: row.aggregate_id,
-      topic: row.topic,
-      eventType: row.event_type,
-      payload: JSON.parse(row.payload) as Record<string, unknown>,
-      headers: JSON.parse(row.headers) as Record<string, string>,
-      trace: { traceparent: row.traceparent, tracestate: row.tracestate },
-      createdAt: row.created_at,
-      attempts: row.attempts,
-    }));
+    return this.selectBatch.all(limit).map(toOutboxRow);
+  }
+
+  /** Records that a publish of these rows starts now: until marked sent or failed, they are in doubt. */
+  markPublishing(seqs: readonly number[]): void {
+    const at = this.now();
+    this.db.transaction(() => {
+      for (const seq of seqs) this.statements.publishing.run(at, seq);
+    })();
   }
 
   markSent(seqs: readonly number[]): void {
     const sentAt = this.now();
-    const mark = this.db.prepare(
-      'UPDATE outbox SET sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE seq = ?',
-    );
     this.db.transaction(() => {
-      for (const seq of seqs) mark.run(sentAt, seq);
+      for (const seq of seqs) this.statements.sent.run(sentAt, seq);
     })();
   }
 
+  /** A clean failure: the rows are certainly not on the topic, so no longer in doubt. */
   recordFailure(seqs: readonly number[], error: string): void {
-    const record = this.db.prepare(
-      'UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE seq = ?',
-    );
     this.db.transaction(() => {
-      for (const seq of seqs) record.run(error.slice(0, 500), seq);
+      for (const seq of seqs) this.statements.failed.run(error.slice(0, 500), seq);
     })();
+  }
+
+  /**
+   * Rows whose publish was in flight when the process died: Kafka may have them. Oldest first,
+   * with the earliest time their publish started (a lower bound of their Kafka timestamps).
+   */
+  inDoubt(): { rows: OutboxRow[]; since: number } | undefined {
+    const rows = this.db
+      .prepare<
+        [],
+        RawRow
+      >('SELECT * FROM outbox WHERE sent_at IS NULL AND publishing_since IS NOT NULL ORDER BY seq')
+      .all();
+    if (rows.length === 0) return undefined;
+    const since = Math.min(...rows.map((r) => r.publishing_since ?? Number.MAX_SAFE_INTEGER));
+    return { rows: rows.map(toOutboxRow), since };
   }
 
   backlog(): number {

@@ -1,0 +1,180 @@
+// POST /users on user-service (outbox + relay publishing to the real broker) against a
+// synchronous baseline that calls four APIs (200/300/150/100 ms) inside the request.
+// Not a test: `npx tsx test/bench/domain/run-bench.ts [--rate 500] [--duration 30]`.
+// Prints a Markdown table; docs/domain-benchmark.md records a run with its setup.
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { Kafka, logLevel } from 'kafkajs';
+import { platformEndpoints, uniqueName } from '@fanout/test-platform';
+import { ServiceProcess, freePort } from '../../integration/domain/support/service-process';
+
+const { values } = parseArgs({
+  options: {
+    rate: { type: 'string', default: '500' },
+    duration: { type: 'string', default: '30' },
+    connections: { type: 'string', default: '50' },
+    'baseline-connections': { type: 'string', default: '500' },
+    sqlite: { type: 'string', default: 'FULL' },
+    'skip-baseline': { type: 'boolean', default: false },
+  },
+});
+const rate = Number(values.rate);
+const duration = Number(values.duration);
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const endpoints = platformEndpoints();
+const kafka = new Kafka({
+  clientId: 'domain-bench',
+  brokers: endpoints.kafkaBrokers,
+  logLevel: logLevel.NOTHING,
+});
+const API_KEY = 'bench-key-000000000000';
+
+let counter = 0;
+function userRequests(prefix: string): autocannon.Request[] {
+  return [
+    {
+      method: 'POST',
+      path: '/users',
+      setupRequest: (request) => {
+        counter += 1;
+        return {
+          ...request,
+          body: JSON.stringify({
+            email: `${prefix}-${counter}@bench.example`,
+            name: `Bench ${counter}`,
+            locale: 'en-GB',
+          }),
+        };
+      },
+    },
+  ];
+}
+
+async function load(
+  url: string,
+  connections: number,
+  seconds: number,
+  prefix: string,
+): Promise<autocannon.Result> {
+  return autocannon({
+    url,
+    connections,
+    duration: seconds,
+    overallRate: rate,
+    headers: { 'content-type': 'application/json', 'x-api-key': API_KEY },
+    requests: userRequests(prefix),
+  });
+}
+
+async function topicSize(topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function backlog(baseUrl: string): Promise<number> {
+  const ready = (await (await fetch(`${baseUrl}/readyz`)).json()) as {
+    checks: { outbox: { detail: string } };
+  };
+  return Number(/backlog (\d+)/.exec(ready.checks.outbox.detail)?.[1] ?? NaN);
+}
+
+function row(name: string, result: autocannon.Result, extra = ''): string {
+  const ok = result.statusCodeStats?.['201']?.count ?? result['2xx'];
+  return `| ${name} | ${result.connections} | ${(result.requests.total / result.duration).toFixed(0)} | ${ok} | ${result.non2xx} | ${result.errors} | ${result.latency.p50} | ${result.latency.p90} | ${result.latency.p99} | ${result.latency.max} | ${extra} |`;
+}
+
+const rows: string[] = [];
+
+// 1. user-service, relay running, real broker and registry.
+const topic = uniqueName('bench-user-events');
+{
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: [{ topic, numPartitions: 6, replicationFactor: 1 }],
+  });
+  await admin.disconnect();
+}
+const service = new ServiceProcess('user-service', await freePort(), {
+  KAFKA_BROKERS: endpoints.kafkaBrokers.join(','),
+  SCHEMA_REGISTRY_URL: endpoints.schemaRegistryUrl,
+  DATA_DIR: mkdtempSync(join(tmpdir(), 'bench-user-')),
+  API_KEYS: API_KEY,
+  USER_EVENTS_TOPIC: topic,
+  LOG_LEVEL: 'warn',
+  RATE_LIMIT_MAX: '1000000',
+  SQLITE_SYNCHRONOUS: values.sqlite ?? 'FULL',
+});
+await service.start();
+try {
+  await load(service.baseUrl, 10, 5, 'warmup'); // JIT, prepared statements, producer connection
+  const result = await load(service.baseUrl, Number(values.connections), duration, 'run');
+  const drainStarted = Date.now();
+  let remaining = await backlog(service.baseUrl);
+  while (remaining > 0 && Date.now() - drainStarted < 120_000) {
+    await new Promise((r) => setTimeout(r, 100));
+    remaining = await backlog(service.baseUrl);
+  }
+  const drainMs = Date.now() - drainStarted;
+  const published = await topicSize(topic);
+  rows.push(
+    row(
+      `user-service POST /users (outbox, relay on, SQLite ${values.sqlite})`,
+      result,
+      `backlog after run drained in ${drainMs} ms; topic holds ${published} events for ${counter} requests incl. warm-up`,
+    ),
+  );
+} finally {
+  await service.stop();
+}
+
+// 2. The synchronous baseline.
+if (!values['skip-baseline']) {
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'test/bench/domain/sync-baseline-main.ts',
+      String(port),
+      join(mkdtempSync(join(tmpdir(), 'bench-sync-')), 'sync.db'),
+    ],
+    {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  await new Promise<void>((resolve) => child.stdout?.once('data', () => resolve()));
+  try {
+    const url = `http://127.0.0.1:${port}`;
+    await load(url, 50, 5, 'sync-warmup');
+    const result = await load(url, Number(values['baseline-connections']), duration, 'sync-run');
+    rows.push(row('sync baseline POST /users (4 APIs in the request: 200+300+150+100 ms)', result));
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+
+console.log(
+  `\nmachine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.version}`,
+);
+console.log(`target rate ${rate} req/s, ${duration} s per run, autocannon 8\n`);
+console.log(
+  '| endpoint | connections | req/s achieved | 201 | non-2xx | errors | p50 ms | p90 ms | p99 ms | max ms | notes |',
+);
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+for (const line of rows) console.log(line);
+process.exit(0);
