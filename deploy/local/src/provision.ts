@@ -326,6 +326,11 @@ export async function provision(options: ProvisionOptions = {}): Promise<Provisi
     jaegerBinary: join(root, jaegerRecipe.entry, 'jaeger'),
   };
   // One at a time: the two cores are better spent on one download or build than on three.
+  // Every missing tool is reported before any download starts, not after the first two.
+  for (const component of components) {
+    const check = await checkCacheEntry(join(root, recipes[component].entry));
+    if (check.state !== 'complete') recipes[component].prerequisites(compiled.env);
+  }
   for (const component of components) await ensureEntry(recipes[component], compiled);
   return paths;
 }
