@@ -97,10 +97,12 @@ describe('check:contracts', () => {
     editSchema(dirs.schemasDir, 'order/OrderPlaced.avsc', (s) => {
       (s.fields[0]!.type as RecordJson).fields[4]!.doc = 'edited in place';
     });
-    runCodegen({ schemasDir: dirs.schemasDir, outDir: dirs.generatedDir });
-    expect(checkContracts(dirs).failures).toEqual([
+    const failures = checkContracts(dirs).failures;
+    expect(failures).toContain(
       'schemas/order/OrderPlaced.avsc (fanout.order.OrderPlaced): field metadata differs from schemas/common/EventMetadata.avsc; copy that record into it verbatim',
-    ]);
+    );
+    // Codegen refuses it as well: one TypeScript EventMetadata cannot describe two records.
+    expect(failures.join('\n')).toContain('fanout.common.EventMetadata is defined differently');
   });
 
   it('names the file of a malformed .avsc, and codegen refuses it too', () => {

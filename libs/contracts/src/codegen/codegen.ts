@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCatalog } from '../catalog';
 import { defaultSchemasDir, readCatalogData } from '../catalog-loader';
-import { generateContracts } from './typescript-generator';
+import { generateContracts, readGeneratedNames } from './typescript-generator';
 
 export function defaultGeneratedDir(): string {
   return fileURLToPath(new URL('../generated', import.meta.url));
@@ -24,7 +24,11 @@ export function runCodegen(
   const schemasDir = options.schemasDir ?? defaultSchemasDir();
   const outDir = options.outDir ?? defaultGeneratedDir();
   const data = readCatalogData(schemasDir);
-  const files = generateContracts(createCatalog(data), data);
+  const previous = join(outDir, 'event-types.ts');
+  const previousNames = readGeneratedNames(
+    existsSync(previous) ? readFileSync(previous, 'utf8') : undefined,
+  );
+  const files = generateContracts(createCatalog(data), data, previousNames);
   const changed: string[] = [];
   for (const file of files) {
     const path = join(outDir, file.path);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CatalogData } from '../catalog';
 import { createCatalog } from '../catalog';
-import { generateContracts } from './typescript-generator';
+import { generateContracts, readGeneratedNames } from './typescript-generator';
 
 const metadata = {
   type: 'record',
@@ -10,7 +10,11 @@ const metadata = {
   fields: [{ name: 'occurredAt', type: { type: 'long', logicalType: 'timestamp-millis' } }],
 };
 
-function generate(fields: unknown[], extraEvents: CatalogData['events'] = {}): string {
+function generate(
+  fields: unknown[],
+  extraEvents: CatalogData['events'] = {},
+  previous?: string,
+): string {
   const data: CatalogData = {
     compatibility: 'FULL_TRANSITIVE',
     topics: { t: { partitions: 1, config: {} } },
@@ -30,7 +34,7 @@ function generate(fields: unknown[], extraEvents: CatalogData['events'] = {}): s
       ...extraEvents,
     },
   };
-  const files = generateContracts(createCatalog(data), data);
+  const files = generateContracts(createCatalog(data), data, readGeneratedNames(previous));
   return files.find((f) => f.path === 'event-types.ts')!.contents;
 }
 
@@ -109,5 +113,68 @@ describe('TypeScript generator', () => {
     expect(ts).toContain('export interface TestThing {');
     expect(ts).toContain('export interface OtherThing {');
     expect(ts).toContain("  'fanout.other.Thing': OtherThing;");
+  });
+
+  it('keeps a published type name when a new schema brings the same short name', () => {
+    const address = (namespace: string) => ({
+      name: 'address',
+      type: {
+        type: 'record',
+        name: 'Address',
+        namespace,
+        fields: [{ name: 'city', type: 'string' }],
+      },
+    });
+    const before = generate([address('fanout.test')]);
+    expect(before).toContain('export interface Address {');
+
+    const parcel: CatalogData['events'] = {
+      'fanout.parcel.Parcel': {
+        topic: 't',
+        key: 'id',
+        schemaFile: 'parcel/Parcel.avsc',
+        schema: {
+          type: 'record',
+          name: 'Parcel',
+          namespace: 'fanout.parcel',
+          fields: [
+            { name: 'metadata', type: metadata },
+            { name: 'id', type: 'string' },
+            address('fanout.parcel'),
+          ],
+        },
+      },
+    };
+    const after = generate([address('fanout.test')], parcel, before);
+    expect(after).toContain('export interface Address {');
+    expect(after).toContain('export interface ParcelAddress {');
+    expect(after).toContain('  address: ParcelAddress;');
+    // Without the earlier output, both would be qualified.
+    expect(generate([address('fanout.test')], parcel)).toContain('export interface TestAddress {');
+  });
+
+  it('refuses two different definitions of one record name across event schemas', () => {
+    const other: CatalogData['events'] = {
+      'fanout.test.Other': {
+        topic: 't',
+        key: 'id',
+        schemaFile: 'test/Other.avsc',
+        schema: {
+          type: 'record',
+          name: 'Other',
+          namespace: 'fanout.test',
+          fields: [
+            {
+              name: 'metadata',
+              type: { ...metadata, fields: [{ name: 'occurredAt', type: 'long' }] },
+            },
+            { name: 'id', type: 'string' },
+          ],
+        },
+      },
+    };
+    expect(() => generate([], other)).toThrow(
+      /fanout\.common\.EventMetadata is defined differently in schemas\/test\/(Thing|Other)\.avsc and schemas\/test\/(Thing|Other)\.avsc/,
+    );
   });
 });
