@@ -4,7 +4,7 @@
 //
 //   node --import tsx test/bench/runtime/runtime-bench.ts [--quick] [--reps=N] [--only=<scenario>]
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -221,6 +221,7 @@ const median = (values: number[]): number => {
   return sorted[Math.floor(sorted.length / 2)]!;
 };
 
+const loadAtStart = loadavg()[0]!;
 const results = [];
 try {
   for (const s of scenarios) {
@@ -277,6 +278,7 @@ const report = {
     memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
     node: process.version,
     note: 'the broker, registry, Jaeger and other work share the same 2 cores',
+    loadAverage1m: { atStart: loadAtStart, atEnd: loadavg()[0] },
   },
   versions: {
     kafkajs: version('kafkajs'),
