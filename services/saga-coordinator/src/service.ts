@@ -28,6 +28,10 @@ export async function runSagaCoordinator(
     brokers: config.KAFKA_BROKERS,
     connectionTimeout: 3_000,
     requestTimeout: 30_000,
+    // Short first backoff: right after a commit the broker answers the next transaction's
+    // AddPartitionsToTxn with CONCURRENT_TRANSACTIONS until its markers are written, and
+    // kafkajs's default 300 ms first retry would add that to every saga step.
+    retry: { initialRetryTime: 20, maxRetryTime: 2_000, retries: 12 },
     logCreator: kafkaLogCreator(logger),
   });
   const codec = new RegistryCodec({ registry: { url: config.SCHEMA_REGISTRY_URL } });

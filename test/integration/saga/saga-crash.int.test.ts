@@ -168,7 +168,7 @@ describe('saga coordinator processes', () => {
     expect((await b.ownedPartitions())?.sort()).toEqual([0, 1, 2]);
   });
 
-  it("the saga's spans join the order's trace in Jaeger, compensation and OrderCancelled included", async () => {
+  it("the saga's spans join the order's trace in Jaeger, compensation and OrderCancelled included, and the outcome is counted", async () => {
     const behaviour: Behaviour = (c) =>
       c.eventType === EventTypes.AuthorizePayment
         ? [
@@ -179,7 +179,7 @@ describe('saga coordinator processes', () => {
           ]
         : succeed(c);
     const w = await world(behaviour);
-    await start(w.topics, {
+    const coordinator = await start(w.topics, {
       ...w.env,
       OTEL_TRACES_EXPORTER: 'otlp',
       OTEL_EXPORTER_OTLP_ENDPOINT: platformEndpoints().otlpHttpUrl,
@@ -221,6 +221,12 @@ describe('saga coordinator processes', () => {
     ).catch((error: unknown) => {
       throw new Error(`${String(error)}; found ${JSON.stringify(names)}`);
     });
+    // Sagas by outcome and their duration, on /metrics.
+    const metrics = await (await fetch(`http://127.0.0.1:${coordinator.port}/metrics`)).text();
+    expect(metrics).toMatch(/fanout_sagas_total\{[^}]*outcome="cancelled"[^}]*\} 1/);
+    expect(metrics).toMatch(
+      /fanout_saga_duration_seconds_count\{[^}]*outcome="cancelled"[^}]*\} 1/,
+    );
     const byName = new Map(spans.map((s) => [s.operationName, s]));
     const parentOf = (name: string) => byName.get(name)?.references[0]?.spanID;
     // The parallel steps are children of the step that started them.
