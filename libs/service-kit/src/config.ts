@@ -37,12 +37,16 @@ export function loadConfig<S extends z.ZodTypeAny>(
   }
   const result = schema.safeParse(cleaned);
   if (result.success) return result.data as z.output<S>;
-  const issues = result.error.issues.map((issue) => ({
-    variable: issue.path.length > 0 ? issue.path.join('.') : '(environment)',
-    message:
-      issue.code === 'invalid_type' && issue.received === 'undefined'
-        ? 'is required'
-        : issue.message,
-  }));
+  const issues = result.error.issues.map((issue) => {
+    const [variable, ...rest] = issue.path;
+    const missing = issue.code === 'invalid_type' && issue.received === 'undefined';
+    const message = missing ? 'is required' : issue.message;
+    // A list variable (API_KEYS, KAFKA_BROKERS) names the bad item by position, not by value.
+    return {
+      variable: variable === undefined ? '(environment)' : String(variable),
+      message:
+        rest.length > 0 ? `item ${rest.map((r) => Number(r) + 1).join('.')}: ${message}` : message,
+    };
+  });
   throw new ConfigError(issues);
 }
