@@ -1,6 +1,7 @@
 import type { ApiScope } from '../api-scope';
 import { HttpError } from '../http-error';
 import { nowIso, resourceId } from '../resource-id';
+import { BoundedMap } from '../bounded-map';
 
 const STAGES = ['open', 'pending', 'won', 'lost'] as const;
 type Stage = (typeof STAGES)[number];
@@ -63,8 +64,8 @@ const externalIdParam = {
  * that move through stages (open → pending → won | lost) with a stage history.
  */
 export function registerCrm(scope: ApiScope): { reset(): void } {
-  const contacts = new Map<string, Contact>();
-  const deals = new Map<string, Deal>();
+  const contacts = new BoundedMap<string, Contact>();
+  const deals = new BoundedMap<string, Deal>();
 
   scope.write(
     'PUT',

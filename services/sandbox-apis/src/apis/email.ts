@@ -1,6 +1,7 @@
 import type { ApiScope } from '../api-scope';
 import { HttpError } from '../http-error';
 import { nowIso, resourceId } from '../resource-id';
+import { BoundedMap } from '../bounded-map';
 
 interface Message {
   id: string;
@@ -16,7 +17,7 @@ interface Message {
 
 /** A transactional email API in the spirit of Postmark/SendGrid: messages are queued (202). */
 export function registerEmail(scope: ApiScope): { reset(): void } {
-  const messages = new Map<string, Message>();
+  const messages = new BoundedMap<string, Message>();
 
   scope.write(
     'POST',

@@ -1,6 +1,7 @@
 import type { ApiResult, ApiScope } from '../api-scope';
 import { HttpError } from '../http-error';
 import { nowIso, resourceId } from '../resource-id';
+import { BoundedMap } from '../bounded-map';
 
 interface Reservation {
   id: string;
@@ -49,8 +50,8 @@ const orderIdParam = {
  * for a reservation that never happened: 200 with `noop: true` and the reason, never a 404.
  */
 export function registerInventory(scope: ApiScope, stock: StockLevels): { reset(): void } {
-  const reservations = new Map<string, Reservation>();
-  const byOrder = new Map<string, string[]>();
+  const reservations = new BoundedMap<string, Reservation>();
+  const byOrder = new BoundedMap<string, string[]>();
 
   const release = (reservation: Reservation): ApiResult['effects'] => {
     if (reservation.status === 'released') return [];
@@ -162,7 +163,9 @@ export function registerInventory(scope: ApiScope, stock: StockLevels): { reset(
     const released: string[] = [];
     const effects: NonNullable<ApiResult['effects']> = [];
     for (const id of byOrder.get(orderId) ?? []) {
-      const done = release(reservations.get(id)!) ?? [];
+      const reservation = reservations.get(id);
+      if (!reservation) continue; // forgotten by the memory bound
+      const done = release(reservation) ?? [];
       if (done.length > 0) released.push(id);
       effects.push(...done);
     }
@@ -190,7 +193,10 @@ export function registerInventory(scope: ApiScope, stock: StockLevels): { reset(
     },
     (request) => {
       const ids = byOrder.get(request.query.order_id!) ?? [];
-      return { status: 200, body: { object: 'list', data: ids.map((id) => reservations.get(id)) } };
+      return {
+        status: 200,
+        body: { object: 'list', data: ids.flatMap((id) => reservations.get(id) ?? []) },
+      };
     },
   );
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ApiResult, ApiScope } from '../api-scope';
 import { HttpError } from '../http-error';
 import { nowIso, resourceId } from '../resource-id';
+import { BoundedMap } from '../bounded-map';
 
 export const declineRuleSchema = z
   .object({
@@ -61,8 +62,8 @@ export function registerPayment(
   scope: ApiScope,
   declineRules: () => readonly DeclineRule[],
 ): { reset(): void } {
-  const authorizations = new Map<string, Authorization>();
-  const byOrder = new Map<string, string[]>();
+  const authorizations = new BoundedMap<string, Authorization>();
+  const byOrder = new BoundedMap<string, string[]>();
 
   const voidOne = (auth: Authorization): NonNullable<ApiResult['effects']> => {
     if (auth.status !== 'authorized') return [];
@@ -163,7 +164,9 @@ export function registerPayment(
     const voided: string[] = [];
     const effects: NonNullable<ApiResult['effects']> = [];
     for (const id of byOrder.get(orderId) ?? []) {
-      const done = voidOne(authorizations.get(id)!);
+      const auth = authorizations.get(id);
+      if (!auth) continue; // forgotten by the memory bound
+      const done = voidOne(auth);
       if (done.length > 0) voided.push(id);
       effects.push(...done);
     }
@@ -189,7 +192,7 @@ export function registerPayment(
       const ids = byOrder.get(request.query.order_id!) ?? [];
       return {
         status: 200,
-        body: { object: 'list', data: ids.map((id) => authorizations.get(id)) },
+        body: { object: 'list', data: ids.flatMap((id) => authorizations.get(id) ?? []) },
       };
     },
   );

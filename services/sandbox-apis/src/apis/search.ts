@@ -1,6 +1,7 @@
 import type { ApiScope } from '../api-scope';
 import { HttpError } from '../http-error';
 import { runItems } from './bulk-items';
+import { BoundedMap } from '../bounded-map';
 
 interface StoredDocument {
   id: string;
@@ -27,7 +28,7 @@ const ID_PATTERN = /^[A-Za-z0-9._:-]{1,200}$/;
  * that does not exist answers 200 with `result: "not_found"`: removal is idempotent.
  */
 export function registerSearch(scope: ApiScope): { reset(): void } {
-  const documents = new Map<string, StoredDocument>();
+  const documents = new BoundedMap<string, StoredDocument>();
 
   const upsert = (id: string, index: string, document: Record<string, unknown>) => {
     const existing = documents.get(id);

@@ -1,6 +1,7 @@
 import type { ApiResult, ApiScope } from '../api-scope';
 import { HttpError } from '../http-error';
 import { nowIso, resourceId } from '../resource-id';
+import { BoundedMap } from '../bounded-map';
 
 interface Shipment {
   id: string;
@@ -27,8 +28,8 @@ const orderIdParam = {
  * unknown shipment answers 200 with `noop: true` and the reason.
  */
 export function registerShipping(scope: ApiScope): { reset(): void } {
-  const shipments = new Map<string, Shipment>();
-  const byOrder = new Map<string, string[]>();
+  const shipments = new BoundedMap<string, Shipment>();
+  const byOrder = new BoundedMap<string, string[]>();
 
   const cancel = (shipment: Shipment): NonNullable<ApiResult['effects']> => {
     if (shipment.status === 'cancelled') return [];
@@ -129,7 +130,9 @@ export function registerShipping(scope: ApiScope): { reset(): void } {
     const cancelled: string[] = [];
     const effects: NonNullable<ApiResult['effects']> = [];
     for (const id of byOrder.get(orderId) ?? []) {
-      const done = cancel(shipments.get(id)!);
+      const shipment = shipments.get(id);
+      if (!shipment) continue; // forgotten by the memory bound
+      const done = cancel(shipment);
       if (done.length > 0) cancelled.push(id);
       effects.push(...done);
     }
@@ -157,7 +160,10 @@ export function registerShipping(scope: ApiScope): { reset(): void } {
     },
     (request) => {
       const ids = byOrder.get(request.query.order_id!) ?? [];
-      return { status: 200, body: { object: 'list', data: ids.map((id) => shipments.get(id)) } };
+      return {
+        status: 200,
+        body: { object: 'list', data: ids.flatMap((id) => shipments.get(id) ?? []) },
+      };
     },
   );
 
