@@ -1,0 +1,8 @@
+// In-process entry for tests and benchmarks.
+export { emailConsumer } from './email-consumer';
+export { emailHandlers } from './mapping';
+export type { EmailPorts } from './mapping';
+export { loadEmailConsumerConfig } from './config';
+export type { EmailConsumerConfig } from './config';
+export { RecipientDirectory } from './recipient-directory';
+export type { Recipient } from './recipient-directory';

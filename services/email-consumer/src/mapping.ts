@@ -1,0 +1,81 @@
+import { RetriableError } from '@fanout/errors';
+import type { ConsumerHandlers } from '@fanout/consumer-kit';
+import type { EmailApi } from '@fanout/downstream';
+import type { RecipientDirectory } from './recipient-directory';
+
+export interface EmailPorts {
+  email: EmailApi;
+  recipients: RecipientDirectory;
+}
+
+/**
+ * Event → email. Welcome on registration; confirmation and cancellation for orders, to the
+ * address the customer registered with. Each send's Idempotency-Key is derived from the event,
+ * so a redelivered event never sends a second email.
+ */
+export const emailHandlers: ConsumerHandlers<EmailPorts> = {
+  'fanout.user.UserRegistered': async (user, { api, idempotencyKey }) => {
+    api.recipients.remember(user.userId, {
+      email: user.email,
+      name: user.name,
+      locale: user.locale,
+    });
+    await api.email.sendMessage(
+      {
+        to: user.email,
+        template: 'welcome',
+        reference: user.userId,
+        variables: { name: user.name, locale: user.locale },
+        tags: ['welcome'],
+      },
+      idempotencyKey('email.welcome'),
+    );
+  },
+
+  'fanout.order.OrderConfirmed': async (order, { api, idempotencyKey }) => {
+    const to = recipientOf(api.recipients, order.customerId);
+    await api.email.sendMessage(
+      {
+        to: to.email,
+        template: 'order-confirmation',
+        reference: order.orderId,
+        variables: {
+          name: to.name,
+          order_id: order.orderId,
+          total_minor: order.totalMinor,
+          currency: order.currency,
+        },
+        tags: ['order', 'confirmation'],
+      },
+      idempotencyKey('email.orderConfirmation'),
+    );
+  },
+
+  'fanout.order.OrderCancelled': async (order, { api, idempotencyKey }) => {
+    const to = recipientOf(api.recipients, order.customerId);
+    await api.email.sendMessage(
+      {
+        to: to.email,
+        template: 'order-cancellation',
+        reference: order.orderId,
+        variables: { name: to.name, order_id: order.orderId, reason: order.reason.message },
+        tags: ['order', 'cancellation'],
+      },
+      idempotencyKey('email.orderCancellation'),
+    );
+  },
+};
+
+function recipientOf(
+  recipients: RecipientDirectory,
+  customerId: string,
+): { email: string; name: string } {
+  const found = recipients.find(customerId);
+  // The registration may still be on its way (another topic, another partition): retry later.
+  if (!found) {
+    throw new RetriableError('FANOUT_RECIPIENT_UNKNOWN', 'no address known yet for the customer', {
+      details: { customerId },
+    });
+  }
+  return found;
+}
