@@ -38,3 +38,5 @@ export { ShippingApi } from './apis/shipping-api';
 export type { ShipmentInput } from './apis/shipping-api';
 export { downstreamTarget } from './downstream-target';
 export type { DownstreamTarget } from './downstream-target';
+export { pauseWhileCircuitOpen } from './circuit-pause-binding';
+export type { Pausable } from './circuit-pause-binding';
