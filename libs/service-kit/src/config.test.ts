@@ -16,7 +16,7 @@ describe('loadConfig', () => {
       HOST: '127.0.0.1',
       API_KEYS: ['key-aaaaaaaaaaaa', 'key-bbbbbbbbbbbb'],
       KAFKA_BROKERS: ['a:9092', 'b:9093'],
-      SQLITE_SYNCHRONOUS: 'FULL',
+      SQLITE_SYNCHRONOUS: 'NORMAL',
     });
     expect(config.OUTBOX_TEST_CRASH_POINT).toBeUndefined();
   });

@@ -7,7 +7,7 @@ export type SqliteDatabase = Database.Database;
 export interface OpenDatabaseOptions {
   /**
    * FULL fsyncs every commit, so a 2xx survives power loss, not just a process crash.
-   * NORMAL (WAL) survives process crashes and is faster.
+   * NORMAL (WAL) survives process crashes and skips the fsync per commit. Default NORMAL.
    */
   synchronous?: 'FULL' | 'NORMAL';
 }
@@ -17,7 +17,7 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): S
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
-  db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+  db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   return db;

@@ -25,8 +25,12 @@ export function domainServiceEnv(defaultPort: number) {
     OUTBOX_POLL_INTERVAL_MS: env.positiveInt(1_000),
     /** Replication factor for topics the service creates when missing (1 on a local broker). */
     KAFKA_REPLICATION_FACTOR: env.positiveInt(1),
-    /** FULL survives power loss; NORMAL only process crashes, and is faster. */
-    SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
+    /**
+     * NORMAL (WAL): a commit survives a process crash (SIGKILL), not an OS crash or power loss,
+     * and costs no fsync per request. FULL adds power-loss durability at one fsync per commit,
+     * on the event loop (see docs/domain-benchmark.md for the price on this machine).
+     */
+    SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('NORMAL'),
     SHUTDOWN_DEADLINE_MS: env.positiveInt(10_000),
     /** Test only: makes the relay SIGKILL itself at this point of its cycle. */
     OUTBOX_TEST_CRASH_POINT: z.enum(['after-fetch', 'after-publish']).optional(),
