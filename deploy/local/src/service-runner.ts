@@ -5,7 +5,14 @@ import { PlatformError } from './platform-error';
 import { assertPortsFree } from './port-owner';
 import { isOurs, logTail, spawnManaged } from './process-supervisor';
 import type { RunContext } from './run-context';
-import { serviceCatalog, serviceEntry, serviceEnv, type ServiceSpec } from './services';
+import {
+  serviceCatalog,
+  serviceEntry,
+  serviceEnv,
+  type ServiceEnvContext,
+  type ServiceRole,
+  type ServiceSpec,
+} from './services';
 import { endpointsOf } from './topology';
 
 export interface ServiceOutcome {
@@ -18,51 +25,41 @@ function readyzUrl(spec: ServiceSpec, portOffset: number): string {
   return `http://127.0.0.1:${spec.port + portOffset}/readyz`;
 }
 
-/**
- * Starts each catalog service whose `services/<name>/src/main.ts` exists and waits for its
- * /readyz. Services not written yet are reported as absent, not as failures.
- */
-export async function ensureServices(
+async function ensureService(
   ctx: RunContext,
   root: string,
-  only?: readonly string[],
-): Promise<ServiceOutcome[]> {
-  const outcomes: ServiceOutcome[] = [];
-  const envContext = {
-    endpoints: endpointsOf(ctx.topology),
-    stateDir: ctx.topology.stateDir,
-    portOffset: ctx.topology.portOffset,
-  };
-  for (const spec of serviceCatalog) {
-    if (only && !only.includes(spec.name)) continue;
-    const entry = serviceEntry(root, spec.name);
-    if (!existsSync(entry)) {
-      outcomes.push({ name: spec.name, outcome: 'absent' });
-      continue;
+  spec: ServiceSpec,
+  envContext: ServiceEnvContext,
+): Promise<ServiceOutcome> {
+  const entry = serviceEntry(root, spec.name);
+  if (!existsSync(entry)) {
+    return { name: spec.name, outcome: 'absent' };
+  }
+  const url = readyzUrl(spec, ctx.topology.portOffset);
+  const existing = ctx.state.processes[spec.name];
+  if (existing && isOurs(existing)) {
+    try {
+      await waitUntil(() => httpReady(url), {
+        timeoutMs: ctx.timeouts.serviceMs,
+        stillRunning: () => isOurs(existing),
+      });
+      return { name: spec.name, outcome: 'already-ready', url };
+    } catch (error) {
+      throw new PlatformError(
+        'FANOUT_PLATFORM_UNHEALTHY',
+        spec.name,
+        `${spec.name} (pid ${existing.pid}) is running but not ready: ${(error as Error).message}`,
+        `See ${existing.logFile}; \`npm run stack -- down\` stops it.`,
+      );
     }
-    const url = readyzUrl(spec, ctx.topology.portOffset);
-    const existing = ctx.state.processes[spec.name];
-    if (existing && isOurs(existing)) {
-      try {
-        await waitUntil(() => httpReady(url), {
-          timeoutMs: ctx.timeouts.serviceMs,
-          stillRunning: () => isOurs(existing),
-        });
-        outcomes.push({ name: spec.name, outcome: 'already-ready', url });
-        continue;
-      } catch (error) {
-        throw new PlatformError(
-          'FANOUT_PLATFORM_UNHEALTHY',
-          spec.name,
-          `${spec.name} (pid ${existing.pid}) is running but not ready: ${(error as Error).message}`,
-          `See ${existing.logFile}; \`npm run stack -- down\` stops it.`,
-        );
-      }
-    }
-    await assertPortsFree(
-      [{ port: spec.port + ctx.topology.portOffset, label: spec.name }],
-      spec.name,
-    );
+  }
+  await assertPortsFree(
+    [{ port: spec.port + ctx.topology.portOffset, label: spec.name }],
+    spec.name,
+  );
+  // Like an orchestrator, restart a service once if it exits during start (e.g. it lost a
+  // start-up race with its siblings); a second exit is a failure.
+  for (let attempt = 1; ; attempt++) {
     const proc = spawnManaged({
       name: spec.name,
       command: process.execPath,
@@ -81,7 +78,12 @@ export async function ensureServices(
         timeoutMs: ctx.timeouts.serviceMs,
         stillRunning: () => isOurs(proc),
       });
+      break;
     } catch (error) {
+      if (attempt < 2 && !isOurs(proc)) {
+        ctx.log(`  ! ${spec.name} exited during start; restarting it once (see ${proc.logFile})`);
+        continue;
+      }
       throw new PlatformError(
         'FANOUT_PLATFORM_START_FAILED',
         spec.name,
@@ -90,7 +92,42 @@ export async function ensureServices(
         { cause: error },
       );
     }
-    outcomes.push({ name: spec.name, outcome: 'started', url });
+  }
+  return { name: spec.name, outcome: 'started', url };
+}
+
+/** Start order: the APIs consumers call, then producers and the saga, then consumers. */
+const tiers: ReadonlyArray<readonly ServiceRole[]> = [
+  ['sandbox'],
+  ['domain', 'saga'],
+  ['consumer'],
+];
+
+/**
+ * Starts each catalog service whose `services/<name>/src/main.ts` exists and waits for its
+ * /readyz, a tier at a time, the services of one tier in parallel. Services not written yet
+ * are reported as absent, not as failures.
+ */
+export async function ensureServices(
+  ctx: RunContext,
+  root: string,
+  only?: readonly string[],
+): Promise<ServiceOutcome[]> {
+  const envContext: ServiceEnvContext = {
+    endpoints: endpointsOf(ctx.topology),
+    stateDir: ctx.topology.stateDir,
+    portOffset: ctx.topology.portOffset,
+  };
+  const outcomes: ServiceOutcome[] = [];
+  for (const roles of tiers) {
+    const specs = serviceCatalog.filter(
+      (s) => roles.includes(s.role) && (!only || only.includes(s.name)),
+    );
+    const results = await Promise.allSettled(
+      specs.map((spec) => ensureService(ctx, root, spec, envContext)),
+    );
+    for (const r of results) if (r.status === 'rejected') throw r.reason;
+    outcomes.push(...results.map((r) => (r as PromiseFulfilledResult<ServiceOutcome>).value));
   }
   return outcomes;
 }
