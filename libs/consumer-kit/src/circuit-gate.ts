@@ -32,20 +32,49 @@ function isCircuitOpen(error: unknown): boolean {
   return isFanoutError(error) && error.code === 'FANOUT_API_CIRCUIT_OPEN';
 }
 
-/** Resolves on the next state change, or after a short poll (a half-open probe may be busy). */
-function untilCircuitAdmits(breaker: CircuitBreaker, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      breaker.off('stateChange', done);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    // While open, the breaker names when it will let probes through; while half-open, another
-    // handler's probe decides, which a state change reports.
-    const waitMs = breaker.state === 'closed' ? 0 : 1_000;
-    const timer = setTimeout(done, waitMs);
-    breaker.on('stateChange', done);
-    signal.addEventListener('abort', done, { once: true });
+// Many handlers wait at once during an outage: they share one listener per breaker and one
+// per abort signal instead of adding their own.
+const changes = new WeakMap<CircuitBreaker, Promise<void>>();
+const aborts = new WeakMap<AbortSignal, Promise<void>>();
+
+function nextChange(breaker: CircuitBreaker): Promise<void> {
+  let change = changes.get(breaker);
+  if (!change) {
+    change = new Promise((resolve) =>
+      breaker.once('stateChange', () => {
+        changes.delete(breaker);
+        resolve();
+      }),
+    );
+    changes.set(breaker, change);
+  }
+  return change;
+}
+
+function aborted(signal: AbortSignal): Promise<void> {
+  let done = aborts.get(signal);
+  if (!done) {
+    done = new Promise((resolve) =>
+      signal.addEventListener('abort', () => resolve(), { once: true }),
+    );
+    aborts.set(signal, done);
+  }
+  return done;
+}
+
+/**
+ * Resolves on the next state change, on abort, or after a short poll: while half-open, another
+ * handler's probe decides, and the probe budget may be taken.
+ */
+async function untilCircuitAdmits(breaker: CircuitBreaker, signal: AbortSignal): Promise<void> {
+  if (breaker.state === 'closed') return;
+  let timer: NodeJS.Timeout | undefined;
+  const poll = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, 1_000);
   });
+  try {
+    await Promise.race([nextChange(breaker), aborted(signal), poll]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -1,7 +1,7 @@
 import { Kafka, logLevel as KafkaLogLevel } from 'kafkajs';
 import { RegistryCodec, defaultCatalog, ensureTopicSpecs, newMetadata } from '@fanout/contracts';
 import type { EventType, TopicSpec } from '@fanout/contracts';
-import { DownstreamClient, idempotencyKey } from '@fanout/downstream';
+import { DownstreamClient, idempotencyKey, pauseWhileCircuitOpen } from '@fanout/downstream';
 import type { CallAttempt, CircuitStateChange } from '@fanout/downstream';
 import { NonRetriableError, isFanoutError } from '@fanout/errors';
 import { EventPublisher, createConsumerRuntime, ensureRuntimeTopics } from '@fanout/messaging';
@@ -203,9 +203,8 @@ export async function startConsumerService<C extends ConsumerServiceEnv, A>(
       { api: change.name, from: change.from, to: change.to, reason: change.reason },
       'circuit state changed',
     );
-    if (change.to === 'open') runtime.pause();
-    else runtime.resume();
   });
+  pauseWhileCircuitOpen((listener) => client.onCircuitChange(listener), runtime);
   metrics.circuitState({ api: definition.api }, 'closed');
 
   let consumingNow = false;
