@@ -197,8 +197,7 @@ export class ApiScope {
     if (reservation.kind === 'replay') {
       const faults = request[FAULTS];
       if (faults) faults.replayed = true;
-      reply.header('idempotent-replayed', 'true');
-      return this.send(request, reply, reservation.response);
+      return this.answer(request, reply, reservation.response, true);
     }
     let result: ApiResult;
     try {
@@ -218,6 +217,19 @@ export class ApiScope {
         resourceId: effect.resourceId,
       });
     }
+    return this.answer(request, reply, result, false);
+  }
+
+  /**
+   * Sends a write's answer, fresh or replayed, unless an `after`-phase fault hides it: the API
+   * has acted (or looked up its stored answer), and the caller still sees a 5xx or a hang.
+   */
+  private async answer(
+    request: SandboxRequest,
+    reply: FastifyReply,
+    result: { status: number; body: unknown },
+    replayed: boolean,
+  ): Promise<FastifyReply> {
     const faults = request[FAULTS];
     if (faults?.errorAfter !== undefined) {
       return reply
@@ -228,6 +240,7 @@ export class ApiScope {
       const outcome = await this.hang(reply, faults.hangAfter.afterMs);
       if (outcome === 'closed') return reply;
     }
+    if (replayed) reply.header('idempotent-replayed', 'true');
     return this.send(request, reply, result);
   }
 

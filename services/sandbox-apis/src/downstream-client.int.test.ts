@@ -18,6 +18,7 @@ import {
   PaymentApi,
   SearchApi,
   Secret,
+  ShippingApi,
   idempotencyKey,
 } from '@fanout/downstream';
 import type { CallAttempt, CircuitStateChange, DownstreamClientOptions } from '@fanout/downstream';
@@ -109,6 +110,33 @@ describe('downstream client against the sandbox', () => {
     const report = sandbox.state.effects.report({ api: 'crm', limit: 10 });
     expect(report.totals).toMatchObject({ effects: 1, keys: 1, duplicateKeys: 0 });
     expect(report.keys[0]).toMatchObject({ idempotencyKey: key, effects: 1 });
+  });
+
+  it('under random failures after the API acted, every write completes with exactly one effect', async () => {
+    sandbox.state.setFaults('shipping', { errorRate: 0.5, errorPhase: 'after' });
+    const shipping = new ShippingApi(
+      client('shipping', {
+        retry: { maxAttempts: 15, baseDelayMs: 5, maxDelayMs: 20 },
+        circuitBreaker: false,
+      }),
+    );
+    const address = { line1: '1 Main St', city: 'Berlin', postal_code: '10115', country: 'DE' };
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        shipping.createShipment(
+          { order_id: `order-${i}`, address },
+          idempotencyKey(`evt-14-${i}`, 'shipping.create'),
+        ),
+      ),
+    );
+    expect(results.some((r) => r.attempts > 1)).toBe(true);
+    const report = sandbox.state.effects.report({ api: 'shipping', limit: 100 });
+    expect(report.totals).toMatchObject({
+      effects: 40,
+      keys: 40,
+      duplicateKeys: 0,
+      duplicateSubjects: 0,
+    });
   });
 
   it('a permanent 4xx is not retried and carries the status and the API answer', async () => {
