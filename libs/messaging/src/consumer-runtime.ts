@@ -281,10 +281,10 @@ class KafkaConsumerRuntime implements ConsumerRuntime {
     // abort signal tells handlers still running to give up (their events are redelivered).
     const abortTimer = setTimeout(() => this.abort.abort(), deadlineMs);
     try {
-      await Promise.race([
+      await withinDeadline(
         Promise.all([...this.states.values()].map((s) => s.scheduler.drain())),
-        sleep(deadlineMs),
-      ]);
+        deadlineMs,
+      );
       for (const state of this.states.values()) await this.commit(state);
       await this.consumer.disconnect();
       await this.producer.disconnect();
@@ -376,9 +376,7 @@ class KafkaConsumerRuntime implements ConsumerRuntime {
       }
       const bounded = this.state !== 'running' || rebalancing;
       const limit = this.state !== 'running' ? this.stopDeadline - Date.now() : this.revokeDrainMs;
-      await (bounded
-        ? Promise.race([state.scheduler.drain(), sleep(Math.max(0, limit))])
-        : state.scheduler.drain());
+      await (bounded ? withinDeadline(state.scheduler.drain(), limit) : state.scheduler.drain());
     } finally {
       clearInterval(beat);
       batchSpan?.end();
@@ -416,6 +414,9 @@ class KafkaConsumerRuntime implements ConsumerRuntime {
   }
 
   private async commitOnce(state: PartitionState): Promise<boolean> {
+    // After a rebalance this partition may belong to another member: never commit for it
+    // with the new generation (it could move that member's committed offset backwards).
+    if (this.states.get(`${state.topic}\u0000${state.partition}`) !== state) return true;
     const next = state.tracker.committable();
     if (next === null || next <= state.committed) return true;
     try {
@@ -750,6 +751,19 @@ class KafkaConsumerRuntime implements ConsumerRuntime {
       });
     }
     return true;
+  }
+}
+
+/** Waits for `work`, or for `ms` at most; the timer never outlives the wait. */
+async function withinDeadline(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, Math.max(0, ms));
+  });
+  try {
+    await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
