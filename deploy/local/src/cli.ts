@@ -116,9 +116,13 @@ program
 program
   .command('down')
   .description('stop the processes this profile started (by pid), nothing else')
+  .argument('[names...]', 'only these processes (e.g. kafka-1 registry user-service)')
   .addOption(profileOption)
-  .action(async (flags: CommonFlags) => {
-    const stopped = await stopPlatform(stackOptions(flags));
+  .action(async (names: string[], flags: CommonFlags) => {
+    const stopped = await stopPlatform({
+      ...stackOptions(flags),
+      only: names.length > 0 ? names : undefined,
+    });
     console.log(
       stopped.length
         ? `✔ stopped ${stopped.join(', ')}`

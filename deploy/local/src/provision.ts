@@ -118,6 +118,12 @@ const kafkaRecipe: Recipe = {
   },
 };
 
+/** Maven's local repository: `-Dmaven.repo.local` in MAVEN_OPTS, else ~/.m2/repository. */
+function mavenRepository(env: NodeJS.ProcessEnv): string {
+  const fromOpts = /-Dmaven\.repo\.local=(\S+)/.exec(env.MAVEN_OPTS ?? '')?.[1];
+  return fromOpts ?? join(homedir(), '.m2', 'repository');
+}
+
 async function directoryBytes(dir: string): Promise<number> {
   if (!existsSync(dir)) return 0;
   let total = 0;
@@ -138,9 +144,7 @@ const apicurioRecipe: Recipe = {
     const download = join(tmpDir, '.download');
     // Maven writes into its local repository first; its size there is the download progress.
     const repoDir = join(
-      homedir(),
-      '.m2',
-      'repository',
+      mavenRepository(env),
       'io',
       'apicurio',
       'apicurio-registry-app',

@@ -46,5 +46,5 @@ export default async function setup(): Promise<(() => Promise<void>) | void> {
   const { endpoints, started } = await upLocalPlatform(local);
   exportEndpoints(endpoints);
   // Stop it afterwards only if this run started it.
-  if (started.length > 0) return () => downLocalPlatform(local);
+  if (started.length > 0) return () => downLocalPlatform(local, started);
 }

@@ -55,6 +55,10 @@ export async function upLocalPlatform({
   return JSON.parse(last) as { endpoints: PlatformEndpoints; started: string[] };
 }
 
-export async function downLocalPlatform({ profile }: LocalStackOptions): Promise<void> {
-  await stack(['down', '--profile', profile]);
+/** Stops exactly the processes `upLocalPlatform` reported as started, nothing else. */
+export async function downLocalPlatform(
+  { profile }: LocalStackOptions,
+  started: readonly string[],
+): Promise<void> {
+  await stack(['down', '--profile', profile, ...started]);
 }
