@@ -137,10 +137,9 @@ export async function createDomainRuntime(options: DomainRuntimeOptions): Promis
   shutdown.register('outbox relay', () => relay.stop());
 
   const metrics = fanoutMetrics();
-  const backlogTimer = setInterval(
-    () => metrics.outboxBacklog({ outbox: name }, relay.status().backlog),
-    5_000,
-  );
+  const recordBacklog = () => metrics.outboxBacklog({ outbox: name }, outbox.backlog());
+  recordBacklog();
+  const backlogTimer = setInterval(recordBacklog, 5_000);
   backlogTimer.unref();
   shutdown.register('metrics timer', () => clearInterval(backlogTimer));
 

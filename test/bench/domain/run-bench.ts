@@ -4,7 +4,7 @@
 // Prints a Markdown table; docs/domain-benchmark.md records a run with its setup.
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +19,7 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '30' },
     connections: { type: 'string', default: '50' },
     'baseline-connections': { type: 'string', default: '500' },
-    sqlite: { type: 'string', default: 'FULL' },
+    sqlite: { type: 'string', default: 'NORMAL' },
     'skip-baseline': { type: 'boolean', default: false },
   },
 });
@@ -95,6 +95,9 @@ function row(name: string, result: autocannon.Result, extra = ''): string {
 }
 
 const rows: string[] = [];
+const loadBefore = loadavg()
+  .map((l) => l.toFixed(1))
+  .join(' ');
 
 // 1. user-service, relay running, real broker and registry.
 const topic = uniqueName('bench-user-events');
@@ -115,7 +118,7 @@ const service = new ServiceProcess('user-service', await freePort(), {
   USER_EVENTS_TOPIC: topic,
   LOG_LEVEL: 'warn',
   RATE_LIMIT_MAX: '1000000',
-  SQLITE_SYNCHRONOUS: values.sqlite ?? 'FULL',
+  SQLITE_SYNCHRONOUS: values.sqlite ?? 'NORMAL',
 });
 await service.start();
 try {
@@ -170,6 +173,11 @@ if (!values['skip-baseline']) {
 
 console.log(
   `\nmachine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.version}`,
+);
+console.log(
+  `load average (1/5/15 min) before: ${loadBefore}, after: ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
 );
 console.log(`target rate ${rate} req/s, ${duration} s per run, autocannon 8\n`);
 console.log(

@@ -223,6 +223,7 @@ describe('user-service', () => {
       const metrics = await call(service.baseUrl, 'GET', '/metrics', { apiKey: null });
       expect(metrics.status).toBe(200);
       expect(metrics.headers.get('content-type')).toMatch(/^text\/plain/);
+      expect(metrics.text).toMatch(/fanout_outbox_backlog\{[^}]*outbox="user-service"[^}]*\} \d+/);
     });
   });
 
