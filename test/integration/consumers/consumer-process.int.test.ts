@@ -71,7 +71,12 @@ describe('consumer process', () => {
     await sandbox?.close();
   });
 
-  const refusals = [
+  const refusals: Array<{
+    service: string;
+    api: 'crm' | 'email' | 'search' | 'analytics';
+    change: Record<string, string>;
+    variable: string;
+  }> = [
     {
       service: 'crm-consumer',
       api: 'crm' as const,
