@@ -1,6 +1,6 @@
-import { Kafka, logLevel } from 'kafkajs';
 import { CliError } from '../cli-error';
 import type { CliConfig } from '../config';
+import { cliKafka, connectAdmin } from '../kafka-connection';
 
 export interface PartitionLag {
   group: string;
@@ -13,21 +13,7 @@ export interface PartitionLag {
 
 /** `fanout lag`: for every consumer group, committed offset versus log end, per partition. */
 export async function lagCommand(config: CliConfig, onlyGroup?: string): Promise<string> {
-  const kafka = new Kafka({
-    clientId: 'fanout-cli',
-    brokers: config.kafkaBrokers,
-    logLevel: logLevel.NOTHING,
-    retry: { retries: 1 },
-    connectionTimeout: 3_000,
-  });
-  const admin = kafka.admin();
-  try {
-    await admin.connect();
-  } catch (error) {
-    throw new CliError(
-      `Kafka is not reachable at ${config.kafkaBrokers.join(',')} (${(error as Error).message}): start the stack with \`npx fanout stack up\` or pass --brokers`,
-    );
-  }
+  const admin = await connectAdmin(cliKafka(config), config);
   try {
     const { groups } = await admin.listGroups();
     const names = groups

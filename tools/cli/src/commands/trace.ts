@@ -5,8 +5,12 @@ import type { JaegerTrace } from '../jaeger-trace';
 import { renderWaterfall, waterfallRows } from '../waterfall';
 
 const TRACE_ID = /^[0-9a-f]{16,32}$/i;
-/** Span attributes by which an order id or user id finds its traces. */
-export const AGGREGATE_TAGS = ['messaging.kafka.message.key', 'fanout.aggregate_id'] as const;
+/**
+ * Span attributes by which an order id or user id finds its traces: @fanout/messaging sets the
+ * Kafka key (the aggregate id) on every send and process span; the saga coordinator sets the
+ * saga id (the order id) on its spans.
+ */
+export const AGGREGATE_TAGS = ['messaging.kafka.message.key', 'fanout.saga.id'] as const;
 
 /**
  * `fanout trace <traceId|orderId|userId>`: a trace id is fetched directly; anything else is looked
