@@ -40,7 +40,10 @@ export function kafkaPublishedEventFinder(
       const admin = kafka.admin();
       await admin.connect();
       try {
+        const existing = new Set(await admin.listTopics());
         for (const topic of new Set(rows.map((r) => r.topic))) {
+          // A topic that does not exist holds none of them (and would fail the offset lookups).
+          if (!existing.has(topic)) continue;
           const starts = await admin.fetchTopicOffsetsByTimestamp(topic, since - CLOCK_SKEW_MS);
           const ends = await admin.fetchTopicOffsets(topic);
           for (const end of ends) {
