@@ -177,7 +177,7 @@ program
         spawn('tail', ['-n', String(flags.lines), '-F', ...files], { stdio: 'inherit' });
         return;
       }
-      for (const file of files) console.log(`==> ${file} <==\n${logTail(file, flags.lines)}\n`);
+      for (const file of files) console.log(`==> ${file} <==\n${logTail(file, flags.lines, '')}\n`);
     },
   );
 

@@ -29,6 +29,7 @@ import {
   type ManagedProcess,
 } from './process-supervisor';
 import { formatElapsed, type LogSink } from './progress';
+import { withProfileLock } from './profile-lock';
 import { provision } from './provision';
 import { defaultTimeouts, type RunContext, type Timeouts } from './run-context';
 import { ensureServices, type ServiceOutcome } from './service-runner';
@@ -256,7 +257,7 @@ function contextFor(
  * /api/services. Idempotent: a healthy stack is left as it is. On failure, everything this
  * call started is stopped again and the error names the component and its log file.
  */
-export async function startPlatform(options: StartOptions = {}): Promise<RunningPlatform> {
+async function startUnlocked(options: StartOptions): Promise<RunningPlatform> {
   const log = options.log ?? console.log;
   const topology = resolveTopology(options);
   const begun = Date.now();
@@ -341,7 +342,7 @@ export interface StopOptions extends StackOptions {
 }
 
 /** Stops the processes this profile started (verified by pid, start time and argv), nothing else. */
-export async function stopPlatform(options: StopOptions = {}): Promise<string[]> {
+async function stopUnlocked(options: StopOptions): Promise<string[]> {
   const log = options.log ?? console.log;
   const topology = resolveTopology(options);
   const state = loadState(topology);
@@ -505,3 +506,17 @@ export async function restartBroker(
 
 export const platformVersions = versions;
 export { healthTopic };
+
+/** `startUnlocked`, one run per profile at a time (a concurrent run waits for the lock). */
+export async function startPlatform(options: StartOptions = {}): Promise<RunningPlatform> {
+  return withProfileLock(resolveTopology(options), options.log ?? console.log, () =>
+    startUnlocked(options),
+  );
+}
+
+/** `stopUnlocked`, under the same per-profile lock as `startPlatform`. */
+export async function stopPlatform(options: StopOptions = {}): Promise<string[]> {
+  return withProfileLock(resolveTopology(options), options.log ?? console.log, () =>
+    stopUnlocked(options),
+  );
+}

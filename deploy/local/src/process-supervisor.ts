@@ -112,13 +112,13 @@ export async function stopManaged(
 }
 
 /** The last lines of a log, quoted in failure messages. */
-export function logTail(file: string, lines = 12): string {
+export function logTail(file: string, lines = 12, indent = '    '): string {
   try {
     return readFileSync(file, 'utf8')
       .trimEnd()
       .split('\n')
       .slice(-lines)
-      .map((l) => `    ${l}`)
+      .map((l) => `${indent}${l}`)
       .join('\n');
   } catch {
     return '    (no log written)';

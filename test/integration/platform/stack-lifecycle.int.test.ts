@@ -36,6 +36,12 @@ describe('stack lifecycle', () => {
     ).toMatchObject({ name: 'jaeger', healthy: true });
   });
 
+  it('two concurrent ups on one profile start the stack once', async () => {
+    await stopPlatform({ profile: stack.profile, log: () => undefined });
+    const [a, b] = await Promise.all([startPlatform(quiet), startPlatform(quiet)]);
+    expect([...a.started, ...b.started]).toEqual(['jaeger']);
+  });
+
   it('down does not signal a pid that no longer belongs to the process it started', async () => {
     const file = join(stateDir(stack.profile), 'state.json');
     const state = JSON.parse(readFileSync(file, 'utf8')) as {
