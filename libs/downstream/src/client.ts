@@ -223,6 +223,16 @@ export class DownstreamClient {
   private async callWithRetries<T>(options: CallOptions<T>, span: Span): Promise<CallResult<T>> {
     const startedAt = Date.now();
     for (let attempt = 1; ; attempt += 1) {
+      if (this.closed && attempt > 1) {
+        // Shutting down: the event will be redelivered, so stop here rather than retry.
+        throw new RetriableError(
+          'FANOUT_API_NETWORK',
+          `${this.api}: client closed during retries`,
+          {
+            details: { api: this.api, operation: options.operation, attempts: attempt - 1 },
+          },
+        );
+      }
       const timing = { sentAt: Date.now(), answeredAt: Date.now() };
       const outcome = await this.attemptOnce(options, attempt, timing);
       // Latency of the HTTP exchange only: time spent queued for a token or a bulkhead slot

@@ -66,14 +66,22 @@ const welcome = { to: 'ada@example.com', template: 'welcome', reference: 'user-1
 
 describe('downstream client against the sandbox', () => {
   it('retries a 5xx outage and succeeds once the API is back, honouring its Retry-After', async () => {
-    sandbox.state.setFaults('email', { outage: { durationMs: 300, status: 503 } });
+    sandbox.state.setFaults('email', { outage: { status: 503, retryAfterSeconds: 1 } });
     const attempts: CallAttempt[] = [];
-    const email = new EmailApi(client('email', { onAttempt: (a) => attempts.push(a) }));
+    const email = new EmailApi(
+      client('email', {
+        onAttempt: (a) => {
+          attempts.push(a);
+          // The API comes back right after refusing the first attempt.
+          if (a.outcome === 'retry') sandbox.state.setFaults('email', { outage: null });
+        },
+      }),
+    );
     const started = Date.now();
     const result = await email.sendMessage(welcome, idempotencyKey('evt-1', 'email.welcome'));
     expect(result.status).toBe(202);
-    expect(result.attempts).toBeGreaterThanOrEqual(2);
-    // The sandbox said Retry-After: 1 (the outage's remaining time, rounded up).
+    expect(result.attempts).toBe(2);
+    // The sandbox said Retry-After: 1; the client waited at least that long.
     expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
     expect(attempts.map((a) => a.outcome)).toEqual([
       ...Array(result.attempts - 1).fill('retry'),
@@ -199,7 +207,7 @@ describe('downstream client against the sandbox', () => {
     for (const refusal of limited) {
       const learnedAt = refusal.startedAt + refusal.latencyMs;
       const early = attempts.filter(
-        (a) => a.startedAt > learnedAt + 20 && a.startedAt < learnedAt + 1_000,
+        (a) => a.startedAt > learnedAt + 50 && a.startedAt < learnedAt + 1_000,
       );
       expect(early.map((a) => a.startedAt - learnedAt)).toEqual([]);
     }
@@ -259,7 +267,7 @@ describe('downstream client against the sandbox', () => {
       code: 'FANOUT_API_CIRCUIT_OPEN',
       retriable: true,
     });
-    expect(Date.now() - started).toBeLessThan(50);
+    expect(Date.now() - started).toBeLessThan(200);
     expect(sandbox.state.requests.list({ api: 'payment', limit: 100 })).toHaveLength(sent);
 
     sandbox.state.clearFaults('payment');
