@@ -18,7 +18,7 @@ import type {
   KafkaMessage,
   Producer,
 } from 'kafkajs';
-import { classifyError } from '@fanout/errors';
+import { RetriableError, classifyError } from '@fanout/errors';
 import { failureHeaders, priorFailure, type FailureRecord } from './dead-letter';
 import { SqliteDedupeStore, type DedupeStore } from './dedupe-store';
 import type { DecodedEvent, EventCodec } from './event-codec';
@@ -33,6 +33,7 @@ import {
 } from './retry-policy';
 import { RuntimeEvents } from './runtime-events';
 import { ensureRuntimeTopics } from './topic-provisioner';
+import { wrapKafkaError } from './event-publisher';
 import { Attr, messagingTracer } from './tracing';
 
 /** One decoded event as a handler sees it. */
@@ -87,6 +88,12 @@ export interface ConsumerRuntimeOptions {
   commitIntervalMs?: number;
   /** How long in-flight work of a revoked partition may finish before we give it up. */
   revokeDrainMs?: number;
+  /**
+   * Bound of one handler attempt; past it the attempt counts as a retriable failure
+   * (FANOUT_HANDLER_TIMEOUT) and `signal` is aborted. Off by default: the downstream client's
+   * own timeouts usually bound a handler. A handler that ignores the signal keeps running.
+   */
+  handlerTimeoutMs?: number;
   /** Default deadline of `stop()`. Default 15 s. */
   shutdownDeadlineMs?: number;
   /** Where a new group starts. Default true: a new consumer group misses no event. */
@@ -209,20 +216,28 @@ class KafkaConsumerRuntime implements ConsumerRuntime {
   async start(): Promise<void> {
     if (this.state !== 'new') throw new Error('a consumer runtime starts once');
     this.state = 'running';
-    const admin = this.options.kafka.admin();
-    await admin.connect();
     try {
-      await ensureRuntimeTopics(
-        admin,
-        this.options.topics,
-        [...this.retryPolicy.tiers.map((tier) => tier.topic), this.retryPolicy.deadLetterTopic],
-        this.options.retryTopicPartitions,
+      const admin = this.options.kafka.admin();
+      await admin.connect();
+      try {
+        await ensureRuntimeTopics(
+          admin,
+          this.options.topics,
+          [...this.retryPolicy.tiers.map((tier) => tier.topic), this.retryPolicy.deadLetterTopic],
+          this.options.retryTopicPartitions,
+        );
+      } finally {
+        await admin.disconnect();
+      }
+      await this.producer.connect();
+      await this.consumer.connect();
+    } catch (error) {
+      throw wrapKafkaError(
+        error,
+        'consumer runtime could not start',
+        'FANOUT_CONSUMER_START_FAILED',
       );
-    } finally {
-      await admin.disconnect();
     }
-    await this.producer.connect();
-    await this.consumer.connect();
     this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
       // A new generation: kafkajs refetches every partition from its committed offset, so
       // our trackers start over. In-flight stragglers complete into the old ones, harmlessly.
@@ -644,12 +659,7 @@ class KafkaConsumerRuntime implements ConsumerRuntime {
   }
 
   private async runHandler(event: ConsumedEvent, parent: Context, attempt: number): Promise<void> {
-    if (attempt === 1) {
-      await otelContext.with(parent, () =>
-        this.options.handler(event, { signal: this.abort.signal }),
-      );
-      return;
-    }
+    if (attempt === 1) return this.invoke(event, parent);
     // Later attempts get their own span, so retries show in the trace.
     const span = this.tracer.startSpan(
       `retry ${event.topic}`,
@@ -660,15 +670,42 @@ class KafkaConsumerRuntime implements ConsumerRuntime {
       parent,
     );
     try {
-      await otelContext.with(trace.setSpan(parent, span), () =>
-        this.options.handler(event, { signal: this.abort.signal }),
-      );
+      await this.invoke(event, trace.setSpan(parent, span));
     } catch (error) {
       span.setStatus({ code: SpanStatusCode.ERROR });
       throw error;
     } finally {
       span.end();
     }
+  }
+
+  /** Runs the handler in `parent`'s context, bounded by `handlerTimeoutMs` when set. */
+  private invoke(event: ConsumedEvent, parent: Context): Promise<void> {
+    const timeoutMs = this.options.handlerTimeoutMs;
+    if (!timeoutMs) {
+      return otelContext.with(parent, () =>
+        this.options.handler(event, { signal: this.abort.signal }),
+      );
+    }
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = AbortSignal.any([this.abort.signal, timeout]);
+    return new Promise<void>((resolve, reject) => {
+      const onTimeout = (): void =>
+        reject(
+          new RetriableError(
+            'FANOUT_HANDLER_TIMEOUT',
+            `handler did not finish in ${timeoutMs} ms`,
+            {
+              details: { timeoutMs },
+            },
+          ),
+        );
+      timeout.addEventListener('abort', onTimeout, { once: true });
+      otelContext
+        .with(parent, () => this.options.handler(event, { signal }))
+        .then(resolve, reject)
+        .finally(() => timeout.removeEventListener('abort', onTimeout));
+    });
   }
 
   /**

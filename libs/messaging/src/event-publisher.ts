@@ -9,7 +9,7 @@ import {
   type Span,
 } from '@opentelemetry/api';
 import type { Kafka, Message, Producer, ProducerConfig, RecordMetadata } from 'kafkajs';
-import type { FanoutError } from '@fanout/errors';
+import type { ErrorCode, FanoutError } from '@fanout/errors';
 import { NonRetriableError, RetriableError, isFanoutError } from '@fanout/errors';
 import type { EventCodec } from './event-codec';
 import { Headers, headerSetter } from './message-headers';
@@ -229,7 +229,11 @@ function message(error: unknown): string {
 }
 
 /** kafkajs marks its errors `retriable`; we keep that decision and give it our code. */
-export function wrapKafkaError(error: unknown, what: string): FanoutError {
+export function wrapKafkaError(
+  error: unknown,
+  what: string,
+  code: ErrorCode = 'FANOUT_PUBLISH_FAILED',
+): FanoutError {
   if (isFanoutError(error)) return error;
   const retriable =
     typeof error === 'object' && error !== null && 'retriable' in error
@@ -237,6 +241,6 @@ export function wrapKafkaError(error: unknown, what: string): FanoutError {
       : true;
   const options = { cause: error, details: { kafka: (error as Error)?.name } };
   return retriable
-    ? new RetriableError('FANOUT_PUBLISH_FAILED', `${what}: ${message(error)}`, options)
-    : new NonRetriableError('FANOUT_PUBLISH_FAILED', `${what}: ${message(error)}`, options);
+    ? new RetriableError(code, `${what}: ${message(error)}`, options)
+    : new NonRetriableError(code, `${what}: ${message(error)}`, options);
 }

@@ -252,6 +252,33 @@ describe('consumer runtime on the real broker', () => {
     expect(last - first).toBeGreaterThanOrEqual(900);
   });
 
+  it('counts a handler that overruns its timeout as a retriable failure and retries it', async () => {
+    const topic = `${prefix}-timeout`;
+    await createTopic(kafka, topic, 1);
+    const slow = testEvent('s', 0);
+    await publishAll(topic, [{ key: 's', value: slow }]);
+    const attempts: Array<{ attempt: number; aborted: boolean }> = [];
+    let done = false;
+    await startRuntime(
+      'timeout',
+      topic,
+      async (event, { signal }) => {
+        const record = { attempt: event.attempt, aborted: false };
+        attempts.push(record);
+        if (event.attempt === 1) {
+          await sleep(1_500);
+          record.aborted = signal.aborted;
+          return;
+        }
+        done = true;
+      },
+      { handlerTimeoutMs: 200 },
+    );
+    expect(await waitFor(() => done, 20_000)).toBe(true);
+    expect(attempts.map((a) => a.attempt)).toEqual([1, 2]);
+    expect(await waitFor(() => attempts[0]!.aborted, 3_000)).toBe(true);
+  });
+
   it('pauses every partition without leaving the group and resumes where it stopped', async () => {
     const topic = `${prefix}-pause`;
     await createTopic(kafka, topic, 2);
