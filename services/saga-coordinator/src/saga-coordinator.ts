@@ -266,7 +266,11 @@ export class SagaCoordinator {
       });
       let count = 0;
       for (const owned of entries) {
-        if (owned.status === 'released') continue;
+        if (owned.status === 'released') {
+          // Revoked while restoring: its producer connected after release() ran.
+          await owned.producer?.disconnect().catch(() => undefined);
+          continue;
+        }
         const changes = restored.get(owned.partition) ?? new Map<string, StoredSaga>();
         owned.apply(changes, (saga) => this.deadlineOf(saga));
         count += changes.size;

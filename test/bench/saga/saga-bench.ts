@@ -5,10 +5,10 @@
 // process places the orders, plays the three participants and reads the terminal events.
 // Writes test/bench/saga/results/saga.json; docs/saga-benchmark.md reports it.
 //
-//   node --import tsx test/bench/saga/saga-bench.ts [--orders=N] [--rate=N] [--seconds=N]
+//   node --import tsx test/bench/saga/saga-bench.ts [--orders=N] [--rate=N] [--light-rate=N] [--seconds=N]
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Consumer, Message, Producer } from 'kafkajs';
@@ -18,6 +18,7 @@ import { spawnCoordinator } from '../../integration/saga/coordinator-process';
 import type { CoordinatorProcess } from '../../integration/saga/coordinator-process';
 import {
   createSagaTopics,
+  createTopicsSettled,
   newCodec,
   newKafka,
   orderPlaced,
@@ -31,6 +32,7 @@ const argValue = (name: string): string | undefined =>
 const ORDERS = Number(argValue('orders') ?? 3_000);
 const RATE = Number(argValue('rate') ?? 20);
 const SECONDS = Number(argValue('seconds') ?? 20);
+const LIGHT_RATE = Number(argValue('light-rate') ?? 2);
 const PARTITIONS = 6;
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -250,6 +252,71 @@ async function scenario(
   }
 }
 
+/**
+ * Calibration: what the broker gives a bare transaction right now (one record on each of three
+ * topics + sendOffsets + commit), one producer alone and six at once. On a shared machine this
+ * bounds every saga figure below: each saga input is applied in a transaction.
+ */
+async function calibrateTransactions(): Promise<Record<string, number>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const base = uniqueName('saga-bench-txn');
+  const names = [`${base}-a`, `${base}-b`, `${base}-c`];
+  await createTopicsSettled(admin, {
+    topics: names.map((topic) => ({
+      topic,
+      numPartitions: 6,
+      replicationFactor: 1,
+      configEntries: [],
+    })),
+  });
+  const result: Record<string, number> = {};
+  for (const concurrency of [1, 6]) {
+    const producers = await Promise.all(
+      Array.from({ length: concurrency }, async (_, k) => {
+        const p = kafka.producer({
+          transactionalId: `${base}-${concurrency}-${k}`,
+          idempotent: true,
+          maxInFlightRequests: 1,
+        });
+        await p.connect();
+        return p;
+      }),
+    );
+    const perProducer = 20;
+    const started = Date.now();
+    await Promise.all(
+      producers.map(async (p, k) => {
+        for (let i = 0; i < perProducer; i++) {
+          const tx = await p.transaction();
+          await tx.sendBatch({
+            acks: -1,
+            topicMessages: names.map((topic) => ({
+              topic,
+              messages: [{ key: 'k', value: 'v', partition: k }],
+            })),
+          });
+          await tx.sendOffsets({
+            consumerGroupId: `${base}-group`,
+            topics: [{ topic: names[0]!, partitions: [{ partition: k, offset: String(i + 1) }] }],
+          });
+          await tx.commit();
+        }
+      }),
+    );
+    const ms = Date.now() - started;
+    result[`producers${concurrency}TxnPerSecond`] = (concurrency * perProducer) / (ms / 1_000);
+    result[`producers${concurrency}MsPerTxn`] = ms / perProducer;
+    await Promise.all(producers.map((p) => p.disconnect()));
+  }
+  await admin.deleteTopics({ topics: names }).catch(() => undefined);
+  await admin.disconnect();
+  console.log(JSON.stringify({ calibration: result }));
+  return result;
+}
+
+const loadBefore = loadavg();
+const calibration = await calibrateTransactions();
 const throughput = await scenario('throughput, 0 ms participants', {}, async (place) => {
   const ids = Array.from({ length: ORDERS }, () => `order-${randomUUID()}`);
   // As fast as this process can place them, 50 in flight.
@@ -257,26 +324,35 @@ const throughput = await scenario('throughput, 0 ms participants', {}, async (pl
   return ids;
 });
 
+const timedDelays = {
+  [EventTypes.ReserveInventory]: 200,
+  [EventTypes.AuthorizePayment]: 300,
+  [EventTypes.CreateShipment]: 150,
+};
+/** Orders at a steady rate, so the duration is measured at a known load. */
+const steady = (rate: number) => async (place: (id: string) => Promise<void>) => {
+  const ids: string[] = [];
+  const total = rate * SECONDS;
+  const start = Date.now();
+  for (let i = 0; i < total; i++) {
+    const due = start + (i * 1_000) / rate;
+    if (due > Date.now()) await sleep(due - Date.now());
+    const id = `order-${randomUUID()}`;
+    ids.push(id);
+    void place(id);
+  }
+  return ids;
+};
+// Once well below capacity (the saga's own latency), once at the rate asked for.
+const latencyLight = await scenario(
+  `duration at ${LIGHT_RATE} orders/s, inventory 200 ms ∥ payment 300 ms, then shipping 150 ms`,
+  timedDelays,
+  steady(LIGHT_RATE),
+);
 const latency = await scenario(
-  'duration, inventory 200 ms ∥ payment 300 ms, then shipping 150 ms',
-  {
-    [EventTypes.ReserveInventory]: 200,
-    [EventTypes.AuthorizePayment]: 300,
-    [EventTypes.CreateShipment]: 150,
-  },
-  async (place) => {
-    const ids: string[] = [];
-    const total = RATE * SECONDS;
-    const start = Date.now();
-    for (let i = 0; i < total; i++) {
-      const due = start + (i * 1_000) / RATE;
-      if (due > Date.now()) await sleep(due - Date.now());
-      const id = `order-${randomUUID()}`;
-      ids.push(id);
-      void place(id);
-    }
-    return ids;
-  },
+  `duration at ${RATE} orders/s, inventory 200 ms ∥ payment 300 ms, then shipping 150 ms`,
+  timedDelays,
+  steady(RATE),
 );
 
 const pkg = (name: string) =>
@@ -291,6 +367,9 @@ const report = {
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model,
     memoryGiB: Math.round(totalmem() / 2 ** 30),
+    // Shared with the broker, registry, Jaeger and other engineers' runs while measuring.
+    loadAverage1mBefore: loadBefore[0],
+    loadAverage1mAfter: loadavg()[0],
   },
   setup: {
     node: process.version,
@@ -304,9 +383,10 @@ const report = {
       'played by the benchmark process: one consumer for the 3 command topics, replies batched',
     duration:
       'from OrderPlaced produce call to the terminal event read by the benchmark (read_committed)',
-    latencyLoad: `${RATE} orders/s for ${SECONDS} s`,
+    latencyLoad: `${LIGHT_RATE} and ${RATE} orders/s, ${SECONDS} s each`,
   },
-  results: [throughput, latency],
+  brokerTransactionCalibration: calibration,
+  results: [throughput, latencyLight, latency],
 };
 const out = join(root, 'test/bench/saga/results/saga.json');
 mkdirSync(dirname(out), { recursive: true });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
-import type { Consumer, IHeaders, KafkaMessage, Producer } from 'kafkajs';
+import type { Admin, Consumer, IHeaders, KafkaMessage, Producer } from 'kafkajs';
 import { RegistryCodec } from '@fanout/contracts';
 import { createLogger } from '@fanout/telemetry';
 import { platformEndpoints, uniqueName } from '@fanout/test-platform';
@@ -64,8 +64,7 @@ export async function createSagaTopics(
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await admin.createTopics({
-      waitForLeaders: true,
+    await createTopicsSettled(admin, {
       topics: Object.values(topics).map((topic) => ({
         topic,
         numPartitions: partitions,
@@ -78,6 +77,39 @@ export async function createSagaTopics(
     await admin.disconnect();
   }
   return topics;
+}
+
+/**
+ * createTopics, then wait until every new partition has a leader. On a loaded broker kafkajs's
+ * own `waitForLeaders` sometimes gives up with UNKNOWN_TOPIC_OR_PARTITION while the topic is
+ * still being created; this waits (bounded) instead.
+ */
+export async function createTopicsSettled(
+  admin: Admin,
+  request: {
+    topics: {
+      topic: string;
+      numPartitions: number;
+      replicationFactor: number;
+      configEntries: { name: string; value: string }[];
+    }[];
+  },
+): Promise<void> {
+  await admin.createTopics({ ...request, waitForLeaders: false });
+  const names = request.topics.map((t) => t.topic);
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      const { topics } = await admin.fetchTopicMetadata({ topics: names });
+      if (topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0)))
+        return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`topics ${names.join(', ')} have no leaders after 30 s`);
+    await sleep(100);
+  }
 }
 
 export interface InProcessCoordinator {
