@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SpanKind, context, trace } from '@opentelemetry/api';
+import { SpanKind, context, propagation, trace } from '@opentelemetry/api';
 import {
   InMemorySpanExporter,
   SimpleSpanProcessor,
@@ -28,6 +28,10 @@ afterAll(async () => {
   await runtime?.stop({ deadlineMs: 2_000 });
   await deleteTopics(kafka, prefix);
   await provider.shutdown();
+  // Integration files share one process: leave the OpenTelemetry globals as we found them.
+  trace.disable();
+  propagation.disable();
+  context.disable();
 });
 
 const spans = (): ReadableSpan[] => exporter.getFinishedSpans();
