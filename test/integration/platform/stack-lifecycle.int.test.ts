@@ -15,7 +15,7 @@ import {
 
 const stack = {
   profile: 'lifecycle-test',
-  portOffset: 25_000,
+  portOffset: 5_000,
   components: ['jaeger' as const],
   log: () => undefined,
 };
