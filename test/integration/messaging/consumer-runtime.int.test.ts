@@ -279,6 +279,35 @@ describe('consumer runtime on the real broker', () => {
     expect(await waitFor(() => attempts[0]!.aborted, 3_000)).toBe(true);
   });
 
+  it('keeps its group membership through a handler longer than the session timeout', async () => {
+    const topic = `${prefix}-long`;
+    await createTopic(kafka, topic, 1);
+    await publishAll(topic, [{ key: 'l', value: testEvent('l', 0) }]);
+    let joins = 0;
+    let calls = 0;
+    let finished = false;
+    const runtime = createConsumerRuntime({
+      kafka,
+      groupId: `${prefix}-long-group`,
+      topics: [topic],
+      codec,
+      consumer: { sessionTimeout: 6_000, heartbeatInterval: 1_000 },
+      handler: async () => {
+        calls += 1;
+        await sleep(9_000);
+        finished = true;
+      },
+    });
+    runtimes.push(runtime);
+    runtime.events.on('rebalance', () => (joins += 1));
+    await runtime.start();
+    expect(await waitFor(() => finished, 30_000)).toBe(true);
+    await sleep(1_000);
+    // One join at start; no session expiry, no second join, no redelivery.
+    expect(joins).toBe(1);
+    expect(calls).toBe(1);
+  });
+
   it('pauses every partition without leaving the group and resumes where it stopped', async () => {
     const topic = `${prefix}-pause`;
     await createTopic(kafka, topic, 2);
