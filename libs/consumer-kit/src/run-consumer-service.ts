@@ -44,12 +44,14 @@ export async function runConsumerService<C extends ConsumerServiceEnv, A>(
     process.exit(1);
   }
   const running = service;
+  let signalled = false;
   running.consuming.catch(async (error: unknown) => {
+    // A stop while waiting for the registry aborts the wait: that is the shutdown, not a failure.
+    if (signalled) return;
     logger.fatal({ err: error }, `${definition.name} could not start consuming`);
     await running.stop().catch(() => undefined);
     process.exit(1);
   });
-  let signalled = false;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {
       if (signalled) process.exit(1);
