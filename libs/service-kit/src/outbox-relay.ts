@@ -25,6 +25,12 @@ export interface OutboxRelayOptions {
   batchSize?: number;
   /** Polling covers rows written by another process; appends in this one wake the relay at once. */
   pollIntervalMs?: number;
+  /**
+   * After waking from idle, wait this long before reading the batch, so a burst of requests
+   * goes out in one produce request instead of one each. Adds at most this to publish latency,
+   * never to the HTTP response. Default 5 ms.
+   */
+  lingerMs?: number;
   backoff?: BackoffPolicy;
   hooks?: OutboxRelayHooks;
   /**
@@ -66,6 +72,7 @@ export class OutboxRelay {
   private readonly logger: FastifyBaseLogger;
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
+  private readonly lingerMs: number;
   private readonly backoff: BackoffPolicy;
   private readonly hooks: OutboxRelayHooks;
   private readonly recovery: PublishedEventFinder | undefined;
@@ -85,6 +92,7 @@ export class OutboxRelay {
     this.logger = options.logger;
     this.batchSize = options.batchSize ?? 200;
     this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
+    this.lingerMs = options.lingerMs ?? 5;
     this.backoff = options.backoff ?? { initialMs: 250, maxMs: 15_000 };
     this.hooks = options.hooks ?? {};
     this.recovery = options.recovery;
@@ -174,6 +182,7 @@ export class OutboxRelay {
       }
       if (rows.length === 0) {
         if (!this.woken) await this.sleep(this.pollIntervalMs, true);
+        if (this.lingerMs > 0 && this.running) await this.sleep(this.lingerMs, false);
         continue;
       }
       this.hooks.afterFetch?.(rows);
