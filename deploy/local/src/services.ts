@@ -22,17 +22,32 @@ export interface ServiceSpec {
 
 export const sandboxPort = 4000;
 
+const SANDBOX_APIS = ['email', 'crm', 'analytics', 'search', 'inventory', 'payment', 'shipping'];
+
+/** The development bearer key of one sandbox API: the consumer sends it, the sandbox accepts it. */
+function localDevKey(api: string): string {
+  return `local-dev-${api}-key`;
+}
+
 /** `<API>_API_URL` and `<API>_API_KEY` for a consumer of one sandbox API. */
 function downstreamApi(api: string) {
   return (ctx: ServiceEnvContext): Record<string, string> => ({
     [`${api.toUpperCase()}_API_URL`]: `http://127.0.0.1:${sandboxPort + ctx.portOffset}/${api}`,
-    [`${api.toUpperCase()}_API_KEY`]: `local-dev-${api}-key`,
+    [`${api.toUpperCase()}_API_KEY`]: localDevKey(api),
   });
 }
 
 /** Every planned service, in start order: APIs they call first, then producers, then consumers. */
 export const serviceCatalog: readonly ServiceSpec[] = [
-  { name: 'sandbox-apis', role: 'sandbox', port: 4000, env: () => ({}) },
+  {
+    name: 'sandbox-apis',
+    role: 'sandbox',
+    port: 4000,
+    // Each API accepts exactly the key its consumer is given (consumerEnv above).
+    env: () => ({
+      SANDBOX_API_KEYS: SANDBOX_APIS.map((api) => `${api}=${localDevKey(api)}`).join(','),
+    }),
+  },
   { name: 'user-service', role: 'domain', port: 3001, env: () => ({ API_KEYS: 'local-dev-key' }) },
   { name: 'order-service', role: 'domain', port: 3002, env: () => ({ API_KEYS: 'local-dev-key' }) },
   { name: 'email-consumer', role: 'consumer', port: 3101, env: downstreamApi('email') },
