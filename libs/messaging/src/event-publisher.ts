@@ -13,7 +13,11 @@ import type { ErrorCode, FanoutError } from '@fanout/errors';
 import { NonRetriableError, RetriableError, isFanoutError } from '@fanout/errors';
 import type { EventCodec } from './event-codec';
 import { Headers, headerSetter } from './message-headers';
+import { PartitionResolver } from './partition-resolver';
 import { Attr, messagingTracer } from './tracing';
+
+/** Sends of the records whose partition the broker did not acknowledge, before giving up. */
+const CONFIRM_ATTEMPTS = 5;
 
 /** One event to publish. `value` carries the `metadata` record of every Fanout event. */
 export interface PublishRequest {
@@ -69,10 +73,12 @@ export class EventPublisher {
   private readonly codec: EventCodec;
   private readonly timeoutMs: number;
   private readonly tracer = messagingTracer();
+  private readonly partitions: PartitionResolver;
   private connected = false;
 
   constructor(options: EventPublisherOptions) {
     this.codec = options.codec;
+    this.partitions = new PartitionResolver(options.kafka);
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.producer = options.kafka.producer({
       ...options.producer,
@@ -95,6 +101,7 @@ export class EventPublisher {
   async disconnect(): Promise<void> {
     if (!this.connected) return;
     this.connected = false;
+    await this.partitions.close();
     await this.producer.disconnect();
   }
 
@@ -147,8 +154,9 @@ export class EventPublisher {
         if (metadata.causationId) headers[Headers.causationId] = metadata.causationId;
         propagation.inject(trace.setSpan(parent, span), headers, headerSetter);
         const value = await this.codec.encode(request.eventType, request.value, request.topic);
+        const partition = await this.partitionOf(request.topic, request.key);
         const messages = byTopic.get(request.topic) ?? [];
-        messages.push({ key: request.key, value, headers });
+        messages.push({ key: request.key, value, headers, partition });
         byTopic.set(request.topic, messages);
       }
     } catch (error) {
@@ -175,11 +183,7 @@ export class EventPublisher {
         });
     let metadata: RecordMetadata[];
     try {
-      metadata = await this.producer.sendBatch({
-        acks: -1,
-        timeout: this.timeoutMs,
-        topicMessages: [...byTopic.entries()].map(([topic, messages]) => ({ topic, messages })),
-      });
+      metadata = await this.sendConfirmed(byTopic, sendSpan);
     } catch (error) {
       const wrapped = wrapKafkaError(error, 'publish failed');
       endWithError(sendSpan, wrapped);
@@ -193,6 +197,57 @@ export class EventPublisher {
       partition: entry.partition,
       offset: entry.baseOffset ?? entry.offset ?? '-1',
     }));
+  }
+
+  /**
+   * kafkajs 2.2.4 can resolve a send without the partition whose leader died mid-request (it
+   * retries only the brokers that had not answered; see deploy/local/README.md). A record
+   * therefore counts as acknowledged only when the returned metadata names its partition with
+   * no error; the others are sent again, in their original order, a bounded number of times.
+   */
+  private async sendConfirmed(
+    byTopic: Map<string, Message[]>,
+    span: Span,
+  ): Promise<RecordMetadata[]> {
+    let pending = [...byTopic.entries()].map(([topic, messages]) => ({ topic, messages }));
+    const acknowledged: RecordMetadata[] = [];
+    for (let attempt = 1; ; attempt++) {
+      const metadata = await this.producer.sendBatch({
+        acks: -1,
+        timeout: this.timeoutMs,
+        topicMessages: pending,
+      });
+      const confirmed = new Set(
+        metadata.filter((m) => m.errorCode === 0).map((m) => `${m.topicName}:${m.partition}`),
+      );
+      acknowledged.push(...metadata.filter((m) => m.errorCode === 0));
+      pending = pending
+        .map(({ topic, messages }) => ({
+          topic,
+          messages: messages.filter((m) => !confirmed.has(`${topic}:${m.partition}`)),
+        }))
+        .filter(({ messages }) => messages.length > 0);
+      if (pending.length === 0) return acknowledged;
+      const unacknowledged = pending.reduce((n, { messages }) => n + messages.length, 0);
+      if (attempt >= CONFIRM_ATTEMPTS)
+        throw new RetriableError(
+          'FANOUT_PUBLISH_FAILED',
+          `the broker did not acknowledge ${unacknowledged} records after ${attempt} sends`,
+          {
+            details: { topics: pending.map((p) => p.topic) },
+          },
+        );
+      span.addEvent('resend unacknowledged partitions', { attempt, records: unacknowledged });
+    }
+  }
+
+  private async partitionOf(topic: string, key: string): Promise<number> {
+    try {
+      return await this.partitions.partitionOf(topic, key);
+    } catch (error) {
+      this.partitions.forget(topic);
+      throw wrapKafkaError(error, `cannot read the partitions of ${topic}`);
+    }
   }
 }
 
