@@ -128,7 +128,7 @@ export class SagaCoordinator {
 
   /** Ready: joined the group and every owned partition's sagas are restored. */
   isReady(): boolean {
-    return this.joined && [...this.owned.values()].every((o) => o.status === 'ready');
+    return this.joined && [...this.assigned].every((p) => this.owned.get(p)?.status === 'ready');
   }
 
   /** Partitions this instance owns and has restored (tests and /readyz use it). */
@@ -240,7 +240,7 @@ export class SagaCoordinator {
    * producer bound to each partition aborts whatever it left open), then restore their sagas
    * from the changelog up to its end. Inputs of a partition wait for its restore.
    */
-  private adopt(partitions: number[]): void {
+  private adopt(partitions: number[], attempt = 0): void {
     const entries = partitions.map((p) => new OwnedPartition(p));
     const restore = (async () => {
       const started = this.clock();
@@ -286,8 +286,19 @@ export class SagaCoordinator {
       this.owned.set(owned.partition, owned);
     }
     restore.catch((err: unknown) => {
-      this.log.error({ err, partitions }, 'saga state restore failed; will retry');
+      const delayMs = Math.min(10_000, 500 * 2 ** Math.min(attempt, 5));
+      this.log.error(
+        { err, partitions, retryInMs: delayMs },
+        'saga state restore failed; will retry',
+      );
       for (const owned of entries) this.release(owned, 'restore failed');
+      // Retry on our own: a partition without traffic would otherwise never be restored, and
+      // its sagas' timers would never fire.
+      const retry = setTimeout(() => {
+        const still = partitions.filter((p) => this.assigned.has(p) && !this.owned.has(p));
+        if (still.length > 0 && !this.stopping) this.adopt(still, attempt + 1);
+      }, delayMs);
+      retry.unref();
     });
   }
 
