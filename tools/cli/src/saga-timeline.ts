@@ -149,7 +149,7 @@ export function renderSagaTimeline(t: SagaTimeline): string {
   const width = Math.max(...t.steps.map((s) => s.name.length), 4);
   for (const s of t.steps)
     lines.push(
-      `  ${s.name.padEnd(width)}  ${s.status.padEnd(24)}  at +${ms(s.startOffsetMs).padEnd(9)} took ${ms(s.durationMs).padEnd(9)}${s.compensationAttempts ? `  compensations sent ${s.compensationAttempts}` : ''}`,
+      `  ${s.name.padEnd(width)}  ${s.status.padEnd(24)}  at ${(s.startOffsetMs === null ? '-' : `+${ms(s.startOffsetMs)}`).padEnd(10)} took ${ms(s.durationMs).padEnd(9)}${s.compensationAttempts ? `  compensations sent ${s.compensationAttempts}` : ''}`,
     );
   lines.push('', `timeline (${t.versionsRead} state version(s) read)`);
   for (const e of t.entries)
