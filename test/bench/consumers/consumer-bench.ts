@@ -34,18 +34,29 @@ interface Scenario {
   latencyMs: number;
   kitEvents: number;
   plainEvents: number;
+  /**
+   * Bulkhead (requests in flight) for both consumers: Little's law, rate × latency. At 0 ms a
+   * small window is enough and a large one only queues in a CPU-starved API until timeouts; at
+   * 50 ms the window is what buys throughput.
+   */
+  maxConcurrent: number;
 }
 const scenarios: Scenario[] = [
-  { name: '0ms', latencyMs: 0, kitEvents: 20_000, plainEvents: 10_000 },
-  { name: '50ms', latencyMs: 50, kitEvents: 20_000, plainEvents: 1_500 },
+  { name: '0ms', latencyMs: 0, kitEvents: 20_000, plainEvents: 10_000, maxConcurrent: 32 },
+  { name: '50ms', latencyMs: 50, kitEvents: 20_000, plainEvents: 1_500, maxConcurrent: 256 },
 ].filter((s) => !only || s.name === only);
+const variants = (
+  process.argv.find((a) => a.startsWith('--variants='))?.slice(11) ?? 'plain,kit'
+).split(',');
 
 /** The settings both consumers share; the kit's come from its env (see kitEnv). */
-const client = { maxConcurrent: 256, timeoutMs: 5_000 };
+const forcedConcurrency = process.argv.find((a) => a.startsWith('--max-concurrent='))?.slice(17);
+const concurrencyOf = (scenario: Scenario): number =>
+  forcedConcurrency ? Number(forcedConcurrency) : scenario.maxConcurrent;
+const client = { timeoutMs: 5_000 };
 const kitEnv = {
   CONSUMER_CONCURRENCY: '200',
-  API_MAX_CONCURRENT: String(client.maxConcurrent),
-  DEDUPE_ENABLED: 'true',
+  DEDUPE_ENABLED: process.argv.includes('--no-dedupe') ? 'false' : 'true',
   LOG_LEVEL: 'warn',
 };
 
@@ -194,6 +205,7 @@ async function runKit(
     CALL_LEDGER_TOPIC: uniqueName('bench-ledger'),
     CRM_API_URL: `${url}/crm`,
     CRM_API_KEY: SANDBOX_KEY,
+    API_MAX_CONCURRENT: String(concurrencyOf(scenario)),
     ...kitEnv,
   };
   const config = crmConsumer.loadConfig(env);
@@ -221,7 +233,7 @@ async function runPlain(
     baseUrl: `${url}/crm`,
     credential: new Secret(SANDBOX_KEY),
     timeouts: { headersMs: client.timeoutMs, bodyMs: client.timeoutMs },
-    bulkhead: { maxConcurrent: client.maxConcurrent },
+    bulkhead: { maxConcurrent: concurrencyOf(scenario) },
   });
   const crm = new CrmApi(downstream);
   const consumer = kafka.consumer({ groupId: uniqueName('bench-plain'), maxWaitTimeInMs: 500 });
@@ -258,7 +270,7 @@ const sandbox = await startSandboxProcess();
 const results: Array<Record<string, unknown>> = [];
 try {
   for (const scenario of scenarios) {
-    for (const variant of ['plain', 'kit'] as const) {
+    for (const variant of variants) {
       await admin(sandbox.url, '/_admin/reset', 'POST');
       await admin(
         sandbox.url,
@@ -271,6 +283,7 @@ try {
           ? await runKit(sandbox.url, scenario)
           : await runPlain(sandbox.url, scenario);
       const row = {
+        maxConcurrent: concurrencyOf(scenario),
         scenario: scenario.name,
         variant,
         latencyMs: scenario.latencyMs,
@@ -314,7 +327,7 @@ const setup = {
   plain: {
     partitionsConsumedConcurrently: PARTITIONS,
     autoCommit: true,
-    client: `same DownstreamClient, bulkhead ${client.maxConcurrent}`,
+    client: 'same DownstreamClient and bulkhead (maxConcurrent per row)',
   },
   scale,
 };
