@@ -15,6 +15,7 @@ import { BulkLane } from './bulk-lane';
 import { CallLedgerPublisher } from './call-ledger-publisher';
 import { runInCallScope } from './call-scope';
 import { runThroughCircuit } from './circuit-gate';
+import { credentialRejection } from './credential-rejection';
 import type { ConsumerConfig, ConsumerServiceEnv } from './consumer-env';
 import type {
   ApiTools,
@@ -140,6 +141,16 @@ export async function startConsumerService<C extends ConsumerServiceEnv, A>(
       : undefined;
 
   const handlerLogger = logger.child({ component: 'handler' });
+  let credentialWarnedAt = 0;
+  const warnCredentialRejected = (error: Error): void => {
+    // Once a minute: every event fails the same way while the key is wrong.
+    if (Date.now() - credentialWarnedAt < 60_000) return;
+    credentialWarnedAt = Date.now();
+    logger.error(
+      { err: error },
+      `${definition.api} API refuses our credential: fix the ${definition.api.toUpperCase()}_API_KEY; events wait in the retry topics`,
+    );
+  };
   const handle = async (event: ConsumedEvent, runtimeContext: HandlerContext): Promise<void> => {
     const handler = definition.handlers[event.eventType as EventType] as
       | ConsumerHandler<EventType, A>
@@ -178,7 +189,12 @@ export async function startConsumerService<C extends ConsumerServiceEnv, A>(
       () =>
         runThroughCircuit(client.breaker, runtimeContext.signal, () =>
           handler(payload as never, context),
-        ),
+        ).catch((error: unknown) => {
+          const rejected = credentialRejection(error);
+          if (!rejected) throw error;
+          warnCredentialRejected(rejected);
+          throw rejected;
+        }),
     );
   };
 

@@ -191,6 +191,30 @@ describe('consumer against a failing API', () => {
     expect(attempts).toHaveLength(1);
   });
 
+  it('a rejected credential does not dead-letter events at once: they travel the retry tiers first', async () => {
+    sandbox = await startSandbox();
+    const topics = await createConsumerTopics(kafka);
+    service = await startConsumer(
+      crmConsumer,
+      consumerEnv('crm', sandbox, topics, {
+        CRM_API_KEY: 'sk_wrong_key_for_the_crm',
+        RETRY_TIERS_MS: '1000,2000',
+      }),
+    );
+    const user = userRegistered();
+    await produce(producer, codec, topics.users, 'fanout.user.UserRegistered', [user]);
+    const policy = service.runtime.retryPolicy;
+    const [dead] = await readTopic(kafka, codec, policy.deadLetterTopic, (rs) => rs.length >= 1);
+    expect(dead!.headers).toMatchObject({
+      'fanout.error.code': 'FANOUT_API_UNAUTHORIZED',
+      'fanout.dead_letter.reason': 'retries-exhausted',
+    });
+    // Both tiers were visited before the dead-letter topic.
+    for (const tier of policy.tiers) expect(await topicSize(kafka, tier.topic)).toBe(1);
+    // The API's answer echoes the key; the record must not.
+    expect(JSON.stringify(dead!.headers)).not.toContain('sk_wrong_key_for_the_crm');
+  });
+
   it('an answer that is not JSON, or misses fields, is dead-lettered without crashing the consumer', async () => {
     sandbox = await startSandbox();
     const topics = await createConsumerTopics(kafka);
