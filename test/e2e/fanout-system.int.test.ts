@@ -19,6 +19,25 @@ import type { Trace } from './jaeger-query';
 
 const FAN_OUT = ['email', 'crm', 'analytics', 'search'] as const;
 
+/** The real `fanout` bin, as a process, against the platform under test. */
+function fanout(...args: string[]) {
+  const endpoints = platformEndpoints();
+  return spawnSync(
+    process.execPath,
+    [fileURLToPath(new URL('../../tools/cli/bin/fanout.mjs', import.meta.url)), ...args],
+    {
+      env: {
+        ...process.env,
+        JAEGER_QUERY_URL: endpoints.jaegerQueryUrl,
+        KAFKA_BROKERS: endpoints.kafkaBrokers.join(','),
+        SCHEMA_REGISTRY_URL: endpoints.schemaRegistryUrl,
+      },
+      encoding: 'utf8',
+      timeout: 120_000,
+    },
+  );
+}
+
 /**
  * The whole system, started as `npm start` starts it, driven through its HTTP APIs and read
  * back through Jaeger's query API and the `fanout` CLI. A service that does not exist yet makes
@@ -165,6 +184,13 @@ describe('Fanout end to end', () => {
         ).toContain(process[0]!.spanID);
       }
     }
+
+    // `fanout trace <userId>` finds this trace by the user id (the Kafka key on the spans).
+    const cli = fanout('--json', 'trace', userId);
+    expect(cli.stderr).toBe('');
+    expect(cli.status).toBe(0);
+    const found = JSON.parse(cli.stdout) as Array<{ traceId: string; spans: unknown[] }>;
+    expect(found.map((f) => f.traceId)).toContain(t.traceID);
   });
 
   it('a declined payment cancels the order in one trace with the compensation and OrderCancelled, and GET shows the reason', async () => {
@@ -326,21 +352,6 @@ describe('Fanout end to end', () => {
       (t) => named(t, 'saga order OrderCancelled').length > 0,
       'the cancelled order trace',
     );
-    const endpoints = platformEndpoints();
-    const fanout = (...args: string[]) =>
-      spawnSync(
-        process.execPath,
-        [fileURLToPath(new URL('../../tools/cli/bin/fanout.mjs', import.meta.url)), ...args],
-        {
-          env: {
-            ...process.env,
-            JAEGER_QUERY_URL: endpoints.jaegerQueryUrl,
-            KAFKA_BROKERS: endpoints.kafkaBrokers.join(','),
-          },
-          encoding: 'utf8',
-          timeout: 120_000,
-        },
-      );
     const cli = fanout('trace', orderId);
     expect(cli.stderr).toBe('');
     expect(cli.status).toBe(0);
