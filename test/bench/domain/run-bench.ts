@@ -12,6 +12,8 @@ import autocannon from 'autocannon';
 import { Kafka, logLevel } from 'kafkajs';
 import { platformEndpoints, uniqueName } from '@fanout/test-platform';
 import { ServiceProcess, freePort } from '../../integration/domain/support/service-process';
+import { openLoopLoad } from './open-loop-load';
+import type { OpenLoopResult } from './open-loop-load';
 
 const { values } = parseArgs({
   options: {
@@ -120,6 +122,33 @@ function row(name: string, { result, samples }: LoadResult, extra = ''): string 
   return `| ${name} | ${result.connections} | ${(samples.length / result.duration).toFixed(0)} | ${ok} | ${result.non2xx} | ${result.errors + result.timeouts} | ${ms(percentile(sorted, 50))} | ${ms(percentile(sorted, 90))} | ${ms(percentile(sorted, 99))} | ${ms(sorted[sorted.length - 1] ?? NaN)} | ${extra} |`;
 }
 
+async function openLoop(url: string, connections: number, prefix: string): Promise<OpenLoopResult> {
+  return openLoopLoad({
+    url,
+    rate,
+    durationS: duration,
+    connections,
+    path: '/users',
+    headers: { 'content-type': 'application/json', 'x-api-key': API_KEY },
+    body: (n) =>
+      JSON.stringify({
+        email: `${prefix}-${n}@bench.example`,
+        name: `Bench ${n}`,
+        locale: 'en-GB',
+      }),
+  });
+}
+
+function openLoopRow(name: string, r: OpenLoopResult, connections: number, extra = ''): string {
+  counter += r.sent;
+  const sorted = [...r.latenciesMs].sort((a, b) => a - b);
+  const ms = (v: number) => v.toFixed(1);
+  const other = Object.entries(r.statuses)
+    .filter(([s]) => s !== '201')
+    .reduce((sum, [, n]) => sum + n, 0);
+  return `| ${name} | ${connections} | ${(r.latenciesMs.length / r.durationS).toFixed(0)} | ${r.statuses['201'] ?? 0} | ${other} | - | ${ms(percentile(sorted, 50))} | ${ms(percentile(sorted, 90))} | ${ms(percentile(sorted, 99))} | ${ms(sorted[sorted.length - 1] ?? NaN)} | ${extra} |`;
+}
+
 const rows: string[] = [];
 const loadBefore = loadavg()
   .map((l) => l.toFixed(1))
@@ -157,12 +186,26 @@ try {
     remaining = await backlog(service.baseUrl);
   }
   const drainMs = Date.now() - drainStarted;
-  const published = await topicSize(topic);
   rows.push(
     row(
       `user-service POST /users (outbox, relay on, SQLite ${values.sqlite})`,
       measured,
-      `backlog after run drained in ${drainMs} ms; topic holds ${published} events for ${counter} requests incl. warm-up`,
+      `autocannon (per-second bursts); backlog drained ${drainMs} ms after the run`,
+    ),
+  );
+  const steady = await openLoop(service.baseUrl, Number(values.connections), 'open');
+  const drain2Started = Date.now();
+  while ((await backlog(service.baseUrl)) > 0 && Date.now() - drain2Started < 120_000) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const drain2Ms = Date.now() - drain2Started;
+  const published = await topicSize(topic);
+  rows.push(
+    openLoopRow(
+      `user-service POST /users (outbox, relay on, SQLite ${values.sqlite})`,
+      steady,
+      Number(values.connections),
+      `open loop (constant arrival); backlog drained ${drain2Ms} ms after; topic holds ${published} events for ${counter + steady.sent} requests incl. warm-up`,
     ),
   );
 } finally {
@@ -191,9 +234,11 @@ if (!values['skip-baseline']) {
     const url = `http://127.0.0.1:${port}`;
     await load(url, 50, 5, 'sync-warmup');
     const measured = await load(url, Number(values['baseline-connections']), duration, 'sync-run');
-    rows.push(
-      row('sync baseline POST /users (4 APIs in the request: 200+300+150+100 ms)', measured),
-    );
+    const name = 'sync baseline POST /users (4 APIs in the request: 200+300+150+100 ms)';
+    rows.push(row(name, measured, 'autocannon (per-second bursts)'));
+    const connections = Number(values['baseline-connections']);
+    const steady = await openLoop(url, connections, 'sync-open');
+    rows.push(openLoopRow(name, steady, connections, 'open loop (constant arrival)'));
   } finally {
     child.kill('SIGTERM');
   }

@@ -1,0 +1,62 @@
+import { Pool } from 'undici';
+
+export interface OpenLoopResult {
+  sent: number;
+  statuses: Record<string, number>;
+  /** Latency of each response, measured from its scheduled send time (no coordinated omission). */
+  latenciesMs: number[];
+  durationS: number;
+}
+
+/**
+ * Constant-arrival load: request i is due at start + i / rate, whatever happened to earlier
+ * ones, and its latency counts from that due time. autocannon's `overallRate` instead lets each
+ * connection send its share at the start of every second, in bursts, which measures burst
+ * queueing rather than latency at a steady rate.
+ */
+export async function openLoopLoad(options: {
+  url: string;
+  rate: number;
+  durationS: number;
+  connections: number;
+  path: string;
+  headers: Record<string, string>;
+  body: (n: number) => string;
+}): Promise<OpenLoopResult> {
+  const pool = new Pool(options.url, { connections: options.connections, pipelining: 1 });
+  const statuses: Record<string, number> = {};
+  const latenciesMs: number[] = [];
+  const total = Math.round(options.rate * options.durationS);
+  const inFlight: Promise<void>[] = [];
+  const start = performance.now();
+  let next = 0;
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const now = performance.now();
+      while (next < total && start + (next * 1000) / options.rate <= now) {
+        const due = start + (next * 1000) / options.rate;
+        const body = options.body(next);
+        next += 1;
+        inFlight.push(
+          pool
+            .request({ method: 'POST', path: options.path, headers: options.headers, body })
+            .then(async (response) => {
+              await response.body.text();
+              statuses[response.statusCode] = (statuses[response.statusCode] ?? 0) + 1;
+              latenciesMs.push(performance.now() - due);
+            })
+            .catch(() => {
+              statuses.error = (statuses.error ?? 0) + 1;
+            }),
+        );
+      }
+      if (next >= total) resolve();
+      else setTimeout(tick, 1);
+    };
+    tick();
+  });
+  await Promise.all(inFlight);
+  const durationS = (performance.now() - start) / 1000;
+  await pool.close();
+  return { sent: total, statuses, latenciesMs, durationS };
+}
