@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -80,6 +79,21 @@ describe('Fanout end to end', () => {
     );
   const sandboxSpans = (t: Trace, api: string) =>
     t.spans.filter((s) => serviceOf(t, s) === 'sandbox-apis' && tag(s, 'sandbox.api') === api);
+
+  /**
+   * A registered user as the customer, so the fan-out of the order's outcome (e.g. the email
+   * consumer, which learns addresses from registrations) has someone to write to.
+   */
+  async function registerCustomer(): Promise<string> {
+    const created = await httpJson<{ id: string }>('POST', system.url('user-service', '/users'), {
+      email: `${uniqueName('customer')}@example.com`,
+      name: 'Grace Hopper',
+      marketingConsent: false,
+      locale: 'en-GB',
+    });
+    expect(created.status).toBe(201);
+    return created.body.id;
+  }
 
   function placeOrder(customerId: string) {
     return httpJson<{ id: string; status: string }>(
@@ -195,13 +209,14 @@ describe('Fanout end to end', () => {
 
   it('a declined payment cancels the order in one trace with the compensation and OrderCancelled, and GET shows the reason', async () => {
     requireServices(
+      'user-service',
       'order-service',
       'saga-coordinator',
       'sandbox-apis',
       'inventory-consumer',
       'payment-consumer',
     );
-    const customerId = randomUUID();
+    const customerId = await registerCustomer();
     const rules = await httpJson('PUT', sandbox('/_admin/payment/decline-rules'), {
       rules: [{ customerId, declineCode: 'insufficient_funds' }],
     });
@@ -272,6 +287,7 @@ describe('Fanout end to end', () => {
 
   it('a happy order reaches CONFIRMED and its trace shows the inventory and payment steps overlapping in time', async () => {
     requireServices(
+      'user-service',
       'order-service',
       'saga-coordinator',
       'sandbox-apis',
@@ -290,7 +306,7 @@ describe('Fanout end to end', () => {
         ).status,
       ).toBe(200);
     try {
-      const placed = await placeOrder(randomUUID());
+      const placed = await placeOrder(await registerCustomer());
       expect(placed.status).toBe(202);
       const orderId = placed.body.id;
       const order = await settledOrder(orderId);
@@ -335,13 +351,14 @@ describe('Fanout end to end', () => {
 
   it('`fanout trace <orderId>` and `fanout saga <orderId>` show the real cancelled order: waterfall and saga timeline', async () => {
     requireServices(
+      'user-service',
       'order-service',
       'saga-coordinator',
       'sandbox-apis',
       'inventory-consumer',
       'payment-consumer',
     );
-    const customerId = randomUUID();
+    const customerId = await registerCustomer();
     await httpJson('PUT', sandbox('/_admin/payment/decline-rules'), { rules: [{ customerId }] });
     const placed = await placeOrder(customerId);
     const orderId = placed.body.id;
