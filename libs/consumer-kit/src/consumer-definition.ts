@@ -15,8 +15,9 @@ export interface ConsumerContext<A> {
   idempotencyKey(action: string): string;
   /**
    * Publishes an event caused by this one (a saga participant's reply): metadata is filled in
-   * (correlation carried on, this event as the cause), the key comes from the catalog. The
-   * event type must be in the service's `publishes`.
+   * (correlation carried on, this event as the cause, and an eventId derived from this event's
+   * and the type, so a redelivery republishes the same event), the key comes from the catalog.
+   * One event of each type per handled event; the type must be in the service's `publishes`.
    */
   publish<K extends EventType>(
     eventType: K,

@@ -173,9 +173,14 @@ export async function startConsumerService<C extends ConsumerServiceEnv, A>(
             { details: { eventType } },
           );
         }
+        // The eventId is derived from the command's, so a redelivered command republishes the
+        // same reply (same eventId), which the receiver's eventId dedupe drops.
         const value = {
           ...body,
-          metadata: newMetadata({ producer: definition.name, causedBy: payload.metadata }),
+          metadata: {
+            ...newMetadata({ producer: definition.name, causedBy: payload.metadata }),
+            eventId: idempotencyKey(event.eventId, `publish:${eventType}`),
+          },
         };
         await publisher.publish({ topic, key: catalog.keyOf(eventType, value), eventType, value });
       },

@@ -64,13 +64,6 @@ export async function createConsumerTopics(kafka: Kafka): Promise<ConsumerTopics
   return topics;
 }
 
-const API_PREFIX: Record<string, string> = {
-  email: 'EMAIL',
-  crm: 'CRM',
-  analytics: 'ANALYTICS',
-  search: 'SEARCH',
-};
-
 /** The environment a consumer gets in a test: ephemeral port, fresh group, data dir and topics. */
 export function consumerEnv(
   api: ApiName,
@@ -78,7 +71,7 @@ export function consumerEnv(
   topics: ConsumerTopics,
   overrides: Record<string, string> = {},
 ): Record<string, string> {
-  const prefix = API_PREFIX[api]!;
+  const prefix = api.toUpperCase();
   const endpoints = platformEndpoints();
   return {
     PORT: '0',
