@@ -1,4 +1,3 @@
-import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Kafka, Producer } from 'kafkajs';
 import type { InventoryReleased, RegistryCodec } from '@fanout/contracts';
@@ -75,7 +74,7 @@ describe('consumer replies', () => {
       topics: [{ topic: replies, numPartitions: 3 }],
     });
     await admin.disconnect();
-    const env = {
+    const env: Record<string, string> = {
       ...consumerEnv('inventory', sandbox, topics, { DEDUPE_ENABLED: 'false' }),
       REPLIES_TOPIC: replies,
     };
@@ -104,7 +103,6 @@ describe('consumer replies', () => {
       expect(records[0]!.key).toBe(command.userId);
     } finally {
       await stopConsumer(service);
-      rmSync(env.DATA_DIR, { recursive: true, force: true });
     }
   });
 });
