@@ -1,6 +1,7 @@
 import { CliError } from '../cli-error';
 import type { CliConfig } from '../config';
 import { JaegerClient } from '../jaeger-client';
+import { progressBar } from '../progress';
 import type { JaegerTrace } from '../jaeger-trace';
 import { renderWaterfall, waterfallRows } from '../waterfall';
 
@@ -21,7 +22,7 @@ export async function traceCommand(id: string, config: CliConfig): Promise<strin
   const traces = TRACE_ID.test(id)
     ? [await jaeger.trace(id)].filter((t): t is JaegerTrace => t !== undefined)
     : [];
-  if (traces.length === 0) traces.push(...(await findByAggregate(jaeger, id)));
+  if (traces.length === 0) traces.push(...(await findByAggregate(jaeger, id, config.json)));
   if (traces.length === 0)
     throw new CliError(
       `no trace found for "${id}" in Jaeger at ${config.jaegerUrl}: spans may still be in flight (wait a few seconds) or sampled out (OTEL_TRACES_SAMPLER)`,
@@ -35,12 +36,31 @@ export async function traceCommand(id: string, config: CliConfig): Promise<strin
   return traces.map((t) => renderWaterfall(t)).join('\n\n');
 }
 
-async function findByAggregate(jaeger: JaegerClient, id: string): Promise<JaegerTrace[]> {
+async function findByAggregate(
+  jaeger: JaegerClient,
+  id: string,
+  json: boolean,
+): Promise<JaegerTrace[]> {
+  const services = await jaeger.services();
+  const searches = services.flatMap((service) => AGGREGATE_TAGS.map((tag) => ({ service, tag })));
+  const progress = progressBar('searching Jaeger', json);
   const found = new Map<string, JaegerTrace>();
-  for (const service of await jaeger.services())
-    for (const tag of AGGREGATE_TAGS)
-      for (const trace of await jaeger.findTraces(service, { [tag]: id }))
-        found.set(trace.traceID, trace);
+  let done = 0;
+  try {
+    // A few searches at a time: one per service and tag, the query API has no cross-service search.
+    for (let i = 0; i < searches.length; i += 6) {
+      const batch = await Promise.all(
+        searches
+          .slice(i, i + 6)
+          .map(({ service, tag }) => jaeger.findTraces(service, { [tag]: id })),
+      );
+      for (const traces of batch) for (const t of traces) found.set(t.traceID, t);
+      done += batch.length;
+      progress.update(done, searches.length);
+    }
+  } finally {
+    progress.stop();
+  }
   // The search answers with the spans of one service; fetch each whole trace.
   const whole = await Promise.all([...found.keys()].map((traceId) => jaeger.trace(traceId)));
   return whole
