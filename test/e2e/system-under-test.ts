@@ -11,9 +11,10 @@ import { platformEndpoints } from '@fanout/test-platform';
 /**
  * The whole system as `npm start` starts it: every service of the catalog, from its
  * `services/<name>/src/main.ts`, with the catalog's env and fixed ports, against the platform
- * under test. Its own profile (`e2e`), so stopping it never touches a developer's stack.
+ * under test, in the same stack profile as `npm start` (FANOUT_STACK_PROFILE, default
+ * `default`). Services a developer's `npm start` already runs are reused; only the processes
+ * this suite started are stopped afterwards.
  */
-export const E2E_PROFILE = 'e2e';
 export const API_KEY = 'local-dev-key';
 
 /** What `startPlatform` reports per service (its type is not exported by the platform). */
@@ -33,7 +34,8 @@ export interface SystemUnderTest {
 
 export async function startSystem(): Promise<SystemUnderTest> {
   const portOffset = Number(process.env.FANOUT_STACK_PORT_OFFSET ?? 0);
-  const stack = { profile: E2E_PROFILE, portOffset, components: [] as const };
+  const profile = process.env.FANOUT_STACK_PROFILE ?? 'default';
+  const stack = { profile, portOffset, components: [] as const };
   // The services get the endpoints of the topology; they must be the platform under test.
   const expected = endpointsOf(resolveTopology({ ...stack, components: [] }));
   const actual = platformEndpoints();
@@ -59,7 +61,8 @@ export async function startSystem(): Promise<SystemUnderTest> {
     absent: running.services.filter((s) => s.outcome === 'absent').map((s) => s.name),
     url: (service, path) => `http://127.0.0.1:${port(service)}${path}`,
     stop: async () => {
-      await stopPlatform({ ...stack, components: [], log });
+      if (running.started.length > 0)
+        await stopPlatform({ ...stack, components: [], only: running.started, log });
     },
   };
 }
