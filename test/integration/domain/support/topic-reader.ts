@@ -87,30 +87,3 @@ export async function readTopic(
   }
   return records;
 }
-
-/** Waits until a consumer group has committed every partition of a topic up to its end. */
-export async function waitForGroupCaughtUp(
-  groupId: string,
-  topic: string,
-  timeoutMs = 60_000,
-): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const ends = await admin.fetchTopicOffsets(topic);
-      const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-      const lagging = ends.filter((end) => {
-        const c = committed?.partitions.find((p) => p.partition === end.partition);
-        return Number(c?.offset ?? -1) < Number(end.high);
-      });
-      if (lagging.length === 0) return;
-      if (Date.now() > deadline)
-        throw new Error(`group ${groupId} still lags on ${lagging.length} partition(s)`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  } finally {
-    await admin.disconnect();
-  }
-}
