@@ -47,7 +47,8 @@ export default tseslint.config(
               sourceTag: 'type:test',
               onlyDependOnLibsWithTags: ['type:lib', 'type:app', 'type:tool'],
             },
-            { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib'] },
+            // Tools may drive the platform tool's programmatic API (the CLI's `stack` command does).
+            { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib', 'scope:platform'] },
           ],
         },
       ],

@@ -6,6 +6,7 @@ import {
   startPlatform,
   stopPlatform,
 } from '@fanout/local-platform';
+import type { ServiceOutcome } from '@fanout/local-platform';
 import { platformEndpoints } from '@fanout/test-platform';
 
 /**
@@ -16,13 +17,6 @@ import { platformEndpoints } from '@fanout/test-platform';
  * this suite started are stopped afterwards.
  */
 export const API_KEY = 'local-dev-key';
-
-/** What `startPlatform` reports per service (its type is not exported by the platform). */
-export interface ServiceOutcome {
-  name: string;
-  outcome: 'already-ready' | 'started' | 'absent';
-  url?: string;
-}
 
 export interface SystemUnderTest {
   services: ServiceOutcome[];

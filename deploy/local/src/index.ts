@@ -22,6 +22,7 @@ export { compileTopology, endpointsOf, endpointEnv, fixedPorts, allComponents } 
 export type { StackOptions, Topology, StackEndpoints, ComponentName, BrokerNode } from './topology';
 export { serviceCatalog, serviceEnv, sharedServiceEnv, sandboxPort } from './services';
 export type { ServiceSpec, ServiceRole, ServiceEnvContext } from './services';
+export type { ServiceOutcome } from './service-runner';
 export { PlatformError, isPlatformError } from './platform-error';
 export type { PlatformErrorCode } from './platform-error';
 export { cacheRoot, stateDir, repoRoot } from './paths';

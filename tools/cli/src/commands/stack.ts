@@ -1,6 +1,4 @@
-// The CLI drives the platform through its programmatic API, as `npm run stack` does: tool to
-// tool, which the boundary rule (tools may use only libs) does not foresee yet.
-/* eslint-disable @nx/enforce-module-boundaries */
+// The CLI drives the platform through its programmatic API, as `npm run stack` does.
 import {
   isPlatformError,
   platformStatus,
@@ -8,7 +6,6 @@ import {
   stopPlatform,
 } from '@fanout/local-platform';
 import type { PlatformStatus, StackOptions } from '@fanout/local-platform';
-/* eslint-enable @nx/enforce-module-boundaries */
 import { CliError } from '../cli-error';
 import type { CliConfig } from '../config';
 
