@@ -12,5 +12,7 @@ const apis = await startDelayedApis();
 const baseline = await startSyncBaseline({ apisUrl: apis.url, dbFile, port: Number(portArg) });
 console.log(`baseline ${baseline.url} apis ${apis.url}`);
 process.once('SIGTERM', () => {
+  // Idle keep-alive sockets of the load generator must not hold the exit.
+  setTimeout(() => process.exit(0), 2_000).unref();
   void baseline.app.close().then(() => apis.server.close(() => process.exit(0)));
 });
