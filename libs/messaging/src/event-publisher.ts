@@ -8,6 +8,7 @@ import {
   type Link,
   type Span,
 } from '@opentelemetry/api';
+import { Partitioners } from 'kafkajs';
 import type { Kafka, Message, Producer, ProducerConfig, RecordMetadata } from 'kafkajs';
 import type { ErrorCode, FanoutError } from '@fanout/errors';
 import { NonRetriableError, RetriableError, isFanoutError } from '@fanout/errors';
@@ -81,6 +82,9 @@ export class EventPublisher {
     this.partitions = new PartitionResolver(options.kafka);
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.producer = options.kafka.producer({
+      // Records carry an explicit partition (PartitionResolver, the same murmur2 choice); naming
+      // the partitioner also keeps kafkajs from warning about its v2 default.
+      createPartitioner: Partitioners.DefaultPartitioner,
       ...options.producer,
       idempotent: true,
       // kafkajs keeps idempotent ordering only with a single request in flight.
