@@ -307,8 +307,10 @@ export class DownstreamClient {
     }
     let release: (() => void) | undefined;
     try {
-      await this.bucket.take(options.signal);
+      // Slot first, token second: the token (and any 429 pause) is checked right before the
+      // request goes out, so calls queued for a slot during a 429 still wait out Retry-After.
       release = await this.bulkhead.acquire();
+      await this.bucket.take(options.signal);
       timing.sentAt = Date.now();
       timing.answeredAt = timing.sentAt;
       const response = await this.send(options);
