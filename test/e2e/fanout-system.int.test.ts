@@ -234,10 +234,19 @@ describe('Fanout end to end', () => {
     });
     expect(order.cancellationReason!.message.length).toBeGreaterThan(0);
 
+    const expected = [
+      'order-service',
+      'saga-coordinator',
+      'inventory-consumer',
+      'payment-consumer',
+      'sandbox-apis',
+    ];
     const t = await traceOf(
       'order-service',
       orderId,
+      // Each process exports its spans in its own batches: wait for every service checked below.
       (t) =>
+        expected.every((name) => t.spans.some((s) => serviceOf(t, s) === name)) &&
         named(t, 'saga order OrderCancelled').length > 0 &&
         named(t, 'saga order compensate reserve-inventory').length > 0 &&
         sandboxSpans(t, 'payment').some((s) => tag(s, 'http.response.status_code') === 402) &&
@@ -254,14 +263,7 @@ describe('Fanout end to end', () => {
       `one trace of order ${orderId} with the compensation and OrderCancelled`,
     );
     const services = new Set(t.spans.map((s) => serviceOf(t, s)));
-    for (const s of [
-      'order-service',
-      'saga-coordinator',
-      'inventory-consumer',
-      'payment-consumer',
-      'sandbox-apis',
-    ])
-      expect(services, `spans of ${s}`).toContain(s);
+    for (const s of expected) expect(services, `spans of ${s}`).toContain(s);
     // The declined authorization, the release of the reserved stock, and no shipment.
     expect(
       sandboxSpans(t, 'payment').some((s) => tag(s, 'http.response.status_code') === 402),
