@@ -64,7 +64,10 @@ if (existsSync(report)) {
   failed += summary.numFailedTests;
   // A file that fails to load has no test results of its own: count it as one failure.
   for (const file of summary.testResults ?? []) {
-    if (file.status === 'failed' && (file.assertionResults ?? []).length === 0) {
+    // A file that fails outside its tests (a failed import or hook) has no failed test of its
+    // own, and its tests show as skipped: count the file as one failure.
+    const failedTests = (file.assertionResults ?? []).filter((t) => t.status === 'failed').length;
+    if (file.status === 'failed' && failedTests === 0) {
       failed += 1;
       failures.push(`${file.name}: ${String(file.message ?? '').split('\n')[0]}`);
     }
