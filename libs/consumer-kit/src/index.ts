@@ -20,3 +20,6 @@ export type { BulkLaneOptions } from './bulk-lane';
 export { runInCallScope, currentCallScope } from './call-scope';
 export type { CallScope } from './call-scope';
 export { runThroughCircuit } from './circuit-gate';
+export { CompensationTombstones } from './compensation-tombstones';
+export type { CompensationTombstonesOptions } from './compensation-tombstones';
+export { permanentApiFailure } from './permanent-api-failure';

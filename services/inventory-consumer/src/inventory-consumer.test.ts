@@ -1,12 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ConsumerContext } from '@fanout/consumer-kit';
+import {
+  COORDINATOR_COMMAND_METADATA as metadata,
+  ParticipantTestHarness,
+} from '@fanout/consumer-kit/testing';
 import type { ReleaseInventory, ReserveInventory } from '@fanout/contracts';
 import type { InventoryApi } from '@fanout/downstream';
 import { NonRetriableError, RetriableError } from '@fanout/errors';
-import { CompensatedOrders } from './compensated-orders';
 import { InventoryKeys, inventoryConsumer } from './inventory-consumer';
 import type { InventoryParticipant } from './inventory-consumer';
 
@@ -16,13 +15,6 @@ import type { InventoryParticipant } from './inventory-consumer';
 const reserve = inventoryConsumer.handlers['fanout.inventory.ReserveInventory']!;
 const release = inventoryConsumer.handlers['fanout.inventory.ReleaseInventory']!;
 
-const metadata = {
-  eventId: 'e5a1f0b2-0c1d-4a55-9d1e-6f1f2a3b4c5d',
-  occurredAt: new Date(0),
-  correlationId: 'corr-1',
-  causationId: null,
-  producer: 'saga-coordinator',
-};
 const reserveCommand: ReserveInventory = {
   metadata,
   orderId: 'order-1',
@@ -30,47 +22,25 @@ const reserveCommand: ReserveInventory = {
 };
 const releaseCommand: ReleaseInventory = { metadata, orderId: 'order-1', reservationId: null };
 
-interface Call {
-  operation: string;
-  key: string;
-}
-
-let dir: string;
-let compensated: CompensatedOrders;
-let calls: Call[];
-let published: Array<{ eventType: string; payload: Record<string, unknown> }>;
+let harness: ParticipantTestHarness;
 
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'inventory-consumer-'));
-  compensated = new CompensatedOrders({ dataDir: dir, groupId: 'g', retentionMs: 60_000 });
-  calls = [];
-  published = [];
+  harness = new ParticipantTestHarness('inventory-consumer');
 });
 
-afterEach(() => {
-  compensated.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => harness.close());
 
-function contextWith(inventory: Partial<InventoryApi>): ConsumerContext<InventoryParticipant> {
-  return {
-    api: { inventory: inventory as InventoryApi, compensated },
-    publish: async (eventType: string, payload: Record<string, unknown>) => {
-      published.push({ eventType, payload });
-    },
-  } as unknown as ConsumerContext<InventoryParticipant>;
-}
+const contextWith = (inventory: Partial<InventoryApi>) =>
+  harness.context<InventoryParticipant>({ inventory: inventory as InventoryApi });
 
-const releaseOrder = async (_orderId: string, key: string) => {
-  calls.push({ operation: 'releaseOrder', key });
-  return { status: 200, data: { noop: false } } as never;
-};
+const releaseOrder = (orderId: string, key: string) =>
+  harness.compensationCall('releaseOrder')(orderId, key);
 
 describe('inventory-consumer mapping', () => {
   it('a release that runs while the reservation is in flight gets the reservation undone, and no InventoryReserved', async () => {
     const context = contextWith({
       reserve: async (_input, key) => {
-        calls.push({ operation: 'reserve', key });
+        harness.calls.push({ operation: 'reserve', key });
         // The compensation overtakes the call (handled from another topic meanwhile).
         await release(releaseCommand, context);
         return { status: 201, data: { outcome: 'reserved', reservationId: 'res_1' } } as never;
@@ -79,12 +49,12 @@ describe('inventory-consumer mapping', () => {
     });
     await reserve(reserveCommand, context);
 
-    expect(calls).toEqual([
+    expect(harness.calls).toEqual([
       { operation: 'reserve', key: InventoryKeys.reserve('order-1') },
       { operation: 'releaseOrder', key: InventoryKeys.release('order-1') },
       { operation: 'releaseOrder', key: InventoryKeys.releaseLate('order-1') },
     ]);
-    expect(published.map((p) => p.eventType)).toEqual([
+    expect(harness.published.map((p) => p.eventType)).toEqual([
       'fanout.inventory.InventoryReleased',
       'fanout.inventory.InventoryReservationFailed',
     ]);
@@ -95,8 +65,8 @@ describe('inventory-consumer mapping', () => {
     await release(releaseCommand, context);
     await reserve(reserveCommand, context);
 
-    expect(calls.map((c) => c.operation)).toEqual(['releaseOrder']);
-    expect(published[1]).toMatchObject({
+    expect(harness.calls.map((c) => c.operation)).toEqual(['releaseOrder']);
+    expect(harness.published[1]).toMatchObject({
       eventType: 'fanout.inventory.InventoryReservationFailed',
       payload: { orderId: 'order-1', failure: { code: 'INVALID_REQUEST', retriable: false } },
     });
@@ -104,9 +74,7 @@ describe('inventory-consumer mapping', () => {
 
   it('the release tombstone survives a restart of the consumer', async () => {
     await release(releaseCommand, contextWith({ releaseOrder }));
-    compensated.close();
-    compensated = new CompensatedOrders({ dataDir: dir, groupId: 'g', retentionMs: 60_000 });
-    expect(compensated.has('order-1')).toBe(true);
+    expect(harness.restart().has('order-1')).toBe(true);
   });
 
   it('the release is recorded even when its API call fails, so the retried release and a late reservation stay safe', async () => {
@@ -116,8 +84,8 @@ describe('inventory-consumer mapping', () => {
       },
     });
     await expect(release(releaseCommand, context)).rejects.toThrow('503');
-    expect(compensated.has('order-1')).toBe(true);
-    expect(published).toEqual([]);
+    expect(harness.tombstones.has('order-1')).toBe(true);
+    expect(harness.published).toEqual([]);
   });
 
   it('a retriable API error is rethrown for the runtime to retry, with no reply', async () => {
@@ -127,7 +95,7 @@ describe('inventory-consumer mapping', () => {
       },
     });
     await expect(reserve(reserveCommand, context)).rejects.toThrow('timed out');
-    expect(published).toEqual([]);
+    expect(harness.published).toEqual([]);
   });
 
   it('a permanent API error on a release is thrown (dead-lettered), since no reply can carry it', async () => {
@@ -140,6 +108,6 @@ describe('inventory-consumer mapping', () => {
       },
     });
     await expect(release(releaseCommand, context)).rejects.toThrow('403');
-    expect(published).toEqual([]);
+    expect(harness.published).toEqual([]);
   });
 });

@@ -1,14 +1,12 @@
-import { defineConsumer } from '@fanout/consumer-kit';
+import { CompensationTombstones, defineConsumer, permanentApiFailure } from '@fanout/consumer-kit';
 import type { ConsumerContext } from '@fanout/consumer-kit';
 import type { ReleaseInventory, ReserveInventory, StepFailure } from '@fanout/contracts';
 import { InventoryApi, idempotencyKey } from '@fanout/downstream';
-import { permanentApiFailure } from './api-failure';
-import { CompensatedOrders } from './compensated-orders';
 import { loadInventoryConsumerConfig } from './config';
 
 export interface InventoryParticipant {
   inventory: InventoryApi;
-  compensated: CompensatedOrders;
+  compensated: CompensationTombstones;
 }
 
 type Context = ConsumerContext<InventoryParticipant>;
@@ -98,7 +96,7 @@ export const inventoryConsumer = defineConsumer({
     'fanout.inventory.InventoryReleased': config.SAGA_REPLIES_TOPIC,
   }),
   createApi: (client, { config, onClose }): InventoryParticipant => {
-    const compensated = new CompensatedOrders({
+    const compensated = new CompensationTombstones({
       dataDir: config.DATA_DIR,
       groupId: config.CONSUMER_GROUP_ID,
       retentionMs: config.COMPENSATION_TOMBSTONE_RETENTION_MS,

@@ -1,12 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ConsumerContext } from '@fanout/consumer-kit';
+import {
+  COORDINATOR_COMMAND_METADATA as metadata,
+  ParticipantTestHarness,
+} from '@fanout/consumer-kit/testing';
 import type { AuthorizePayment, VoidPayment } from '@fanout/contracts';
 import type { PaymentApi } from '@fanout/downstream';
 import { NonRetriableError, RetriableError } from '@fanout/errors';
-import { CompensatedOrders } from './compensated-orders';
 import { PaymentKeys, paymentConsumer } from './payment-consumer';
 import type { PaymentParticipant } from './payment-consumer';
 
@@ -16,13 +15,6 @@ import type { PaymentParticipant } from './payment-consumer';
 const authorize = paymentConsumer.handlers['fanout.payment.AuthorizePayment']!;
 const voidPayment = paymentConsumer.handlers['fanout.payment.VoidPayment']!;
 
-const metadata = {
-  eventId: 'e5a1f0b2-0c1d-4a55-9d1e-6f1f2a3b4c5d',
-  occurredAt: new Date(0),
-  correlationId: 'corr-1',
-  causationId: null,
-  producer: 'saga-coordinator',
-};
 const authorizeCommand: AuthorizePayment = {
   metadata,
   orderId: 'order-1',
@@ -32,47 +24,25 @@ const authorizeCommand: AuthorizePayment = {
 };
 const voidCommand: VoidPayment = { metadata, orderId: 'order-1', authorizationId: null };
 
-interface Call {
-  operation: string;
-  key: string;
-}
-
-let dir: string;
-let compensated: CompensatedOrders;
-let calls: Call[];
-let published: Array<{ eventType: string; payload: Record<string, unknown> }>;
+let harness: ParticipantTestHarness;
 
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'payment-consumer-'));
-  compensated = new CompensatedOrders({ dataDir: dir, groupId: 'g', retentionMs: 60_000 });
-  calls = [];
-  published = [];
+  harness = new ParticipantTestHarness('payment-consumer');
 });
 
-afterEach(() => {
-  compensated.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => harness.close());
 
-function contextWith(payment: Partial<PaymentApi>): ConsumerContext<PaymentParticipant> {
-  return {
-    api: { payment: payment as PaymentApi, compensated },
-    publish: async (eventType: string, payload: Record<string, unknown>) => {
-      published.push({ eventType, payload });
-    },
-  } as unknown as ConsumerContext<PaymentParticipant>;
-}
+const contextWith = (payment: Partial<PaymentApi>) =>
+  harness.context<PaymentParticipant>({ payment: payment as PaymentApi });
 
-const voidOrder = async (_orderId: string, key: string) => {
-  calls.push({ operation: 'voidOrder', key });
-  return { status: 200, data: { noop: false } } as never;
-};
+const voidOrder = (orderId: string, key: string) =>
+  harness.compensationCall('voidOrder')(orderId, key);
 
 describe('payment-consumer mapping', () => {
   it('a void that runs while the authorization is in flight gets the hold voided, and no PaymentAuthorized', async () => {
     const context = contextWith({
       authorize: async (input, key) => {
-        calls.push({ operation: 'authorize', key });
+        harness.calls.push({ operation: 'authorize', key });
         expect(input.amount).toBe(4_999);
         // The compensation overtakes the call (handled from another topic meanwhile).
         await voidPayment(voidCommand, context);
@@ -82,12 +52,12 @@ describe('payment-consumer mapping', () => {
     });
     await authorize(authorizeCommand, context);
 
-    expect(calls).toEqual([
+    expect(harness.calls).toEqual([
       { operation: 'authorize', key: PaymentKeys.authorize('order-1') },
       { operation: 'voidOrder', key: PaymentKeys.void('order-1') },
       { operation: 'voidOrder', key: PaymentKeys.voidLate('order-1') },
     ]);
-    expect(published.map((p) => p.eventType)).toEqual([
+    expect(harness.published.map((p) => p.eventType)).toEqual([
       'fanout.payment.PaymentVoided',
       'fanout.payment.PaymentDeclined',
     ]);
@@ -98,8 +68,8 @@ describe('payment-consumer mapping', () => {
     await voidPayment(voidCommand, context);
     await authorize(authorizeCommand, context);
 
-    expect(calls.map((c) => c.operation)).toEqual(['voidOrder']);
-    expect(published[1]).toMatchObject({
+    expect(harness.calls.map((c) => c.operation)).toEqual(['voidOrder']);
+    expect(harness.published[1]).toMatchObject({
       eventType: 'fanout.payment.PaymentDeclined',
       payload: { orderId: 'order-1', failure: { code: 'INVALID_REQUEST', retriable: false } },
     });
@@ -107,9 +77,7 @@ describe('payment-consumer mapping', () => {
 
   it('the void tombstone survives a restart of the consumer', async () => {
     await voidPayment(voidCommand, contextWith({ voidOrder }));
-    compensated.close();
-    compensated = new CompensatedOrders({ dataDir: dir, groupId: 'g', retentionMs: 60_000 });
-    expect(compensated.has('order-1')).toBe(true);
+    expect(harness.restart().has('order-1')).toBe(true);
   });
 
   it('the void is recorded even when its API call fails, so the retried void and a late authorization stay safe', async () => {
@@ -119,8 +87,8 @@ describe('payment-consumer mapping', () => {
       },
     });
     await expect(voidPayment(voidCommand, context)).rejects.toThrow('503');
-    expect(compensated.has('order-1')).toBe(true);
-    expect(published).toEqual([]);
+    expect(harness.tombstones.has('order-1')).toBe(true);
+    expect(harness.published).toEqual([]);
   });
 
   it('a retriable API error is rethrown for the runtime to retry, with no reply', async () => {
@@ -130,7 +98,7 @@ describe('payment-consumer mapping', () => {
       },
     });
     await expect(authorize(authorizeCommand, context)).rejects.toThrow('timed out');
-    expect(published).toEqual([]);
+    expect(harness.published).toEqual([]);
   });
 
   it('a permanent API error on a void is thrown (dead-lettered), since no reply can carry it', async () => {
@@ -140,6 +108,6 @@ describe('payment-consumer mapping', () => {
       },
     });
     await expect(voidPayment(voidCommand, context)).rejects.toThrow('403');
-    expect(published).toEqual([]);
+    expect(harness.published).toEqual([]);
   });
 });

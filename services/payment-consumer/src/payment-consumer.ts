@@ -1,14 +1,12 @@
-import { defineConsumer } from '@fanout/consumer-kit';
+import { CompensationTombstones, defineConsumer, permanentApiFailure } from '@fanout/consumer-kit';
 import type { ConsumerContext } from '@fanout/consumer-kit';
 import type { AuthorizePayment, StepFailure, VoidPayment } from '@fanout/contracts';
 import { PaymentApi, idempotencyKey } from '@fanout/downstream';
-import { permanentApiFailure } from './api-failure';
-import { CompensatedOrders } from './compensated-orders';
 import { loadPaymentConsumerConfig } from './config';
 
 export interface PaymentParticipant {
   payment: PaymentApi;
-  compensated: CompensatedOrders;
+  compensated: CompensationTombstones;
 }
 
 type Context = ConsumerContext<PaymentParticipant>;
@@ -103,7 +101,7 @@ export const paymentConsumer = defineConsumer({
     'fanout.payment.PaymentVoided': config.SAGA_REPLIES_TOPIC,
   }),
   createApi: (client, { config, onClose }): PaymentParticipant => {
-    const compensated = new CompensatedOrders({
+    const compensated = new CompensationTombstones({
       dataDir: config.DATA_DIR,
       groupId: config.CONSUMER_GROUP_ID,
       retentionMs: config.COMPENSATION_TOMBSTONE_RETENTION_MS,

@@ -1,12 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ConsumerContext } from '@fanout/consumer-kit';
+import {
+  COORDINATOR_COMMAND_METADATA as metadata,
+  ParticipantTestHarness,
+} from '@fanout/consumer-kit/testing';
 import type { CancelShipment, CreateShipment } from '@fanout/contracts';
 import type { ShippingApi } from '@fanout/downstream';
 import { NonRetriableError, RetriableError } from '@fanout/errors';
-import { CompensatedOrders } from './compensated-orders';
 import { ShippingKeys, shippingConsumer } from './shipping-consumer';
 import type { ShippingParticipant } from './shipping-consumer';
 
@@ -16,13 +15,6 @@ import type { ShippingParticipant } from './shipping-consumer';
 const create = shippingConsumer.handlers['fanout.shipping.CreateShipment']!;
 const cancel = shippingConsumer.handlers['fanout.shipping.CancelShipment']!;
 
-const metadata = {
-  eventId: 'e5a1f0b2-0c1d-4a55-9d1e-6f1f2a3b4c5d',
-  occurredAt: new Date(0),
-  correlationId: 'corr-1',
-  causationId: null,
-  producer: 'saga-coordinator',
-};
 const createCommand: CreateShipment = {
   metadata,
   orderId: 'order-1',
@@ -39,47 +31,25 @@ const createCommand: CreateShipment = {
 };
 const cancelCommand: CancelShipment = { metadata, orderId: 'order-1', shipmentId: null };
 
-interface Call {
-  operation: string;
-  key: string;
-}
-
-let dir: string;
-let compensated: CompensatedOrders;
-let calls: Call[];
-let published: Array<{ eventType: string; payload: Record<string, unknown> }>;
+let harness: ParticipantTestHarness;
 
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'shipping-consumer-'));
-  compensated = new CompensatedOrders({ dataDir: dir, groupId: 'g', retentionMs: 60_000 });
-  calls = [];
-  published = [];
+  harness = new ParticipantTestHarness('shipping-consumer');
 });
 
-afterEach(() => {
-  compensated.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => harness.close());
 
-function contextWith(shipping: Partial<ShippingApi>): ConsumerContext<ShippingParticipant> {
-  return {
-    api: { shipping: shipping as ShippingApi, compensated },
-    publish: async (eventType: string, payload: Record<string, unknown>) => {
-      published.push({ eventType, payload });
-    },
-  } as unknown as ConsumerContext<ShippingParticipant>;
-}
+const contextWith = (shipping: Partial<ShippingApi>) =>
+  harness.context<ShippingParticipant>({ shipping: shipping as ShippingApi });
 
-const cancelOrder = async (_orderId: string, key: string) => {
-  calls.push({ operation: 'cancelOrder', key });
-  return { status: 200, data: { noop: false } } as never;
-};
+const cancelOrder = (orderId: string, key: string) =>
+  harness.compensationCall('cancelOrder')(orderId, key);
 
 describe('shipping-consumer mapping', () => {
   it('a cancellation that runs while the booking is in flight gets the shipment cancelled, and no ShipmentCreated', async () => {
     const context = contextWith({
       createShipment: async (_input, key) => {
-        calls.push({ operation: 'createShipment', key });
+        harness.calls.push({ operation: 'createShipment', key });
         // The compensation overtakes the call (handled from another topic meanwhile).
         await cancel(cancelCommand, context);
         return {
@@ -91,12 +61,12 @@ describe('shipping-consumer mapping', () => {
     });
     await create(createCommand, context);
 
-    expect(calls).toEqual([
+    expect(harness.calls).toEqual([
       { operation: 'createShipment', key: ShippingKeys.create('order-1') },
       { operation: 'cancelOrder', key: ShippingKeys.cancel('order-1') },
       { operation: 'cancelOrder', key: ShippingKeys.cancelLate('order-1') },
     ]);
-    expect(published.map((p) => p.eventType)).toEqual([
+    expect(harness.published.map((p) => p.eventType)).toEqual([
       'fanout.shipping.ShipmentCancelled',
       'fanout.shipping.ShipmentFailed',
     ]);
@@ -107,8 +77,8 @@ describe('shipping-consumer mapping', () => {
     await cancel(cancelCommand, context);
     await create(createCommand, context);
 
-    expect(calls.map((c) => c.operation)).toEqual(['cancelOrder']);
-    expect(published[1]).toMatchObject({
+    expect(harness.calls.map((c) => c.operation)).toEqual(['cancelOrder']);
+    expect(harness.published[1]).toMatchObject({
       eventType: 'fanout.shipping.ShipmentFailed',
       payload: { orderId: 'order-1', failure: { code: 'INVALID_REQUEST', retriable: false } },
     });
@@ -116,9 +86,7 @@ describe('shipping-consumer mapping', () => {
 
   it('the cancellation tombstone survives a restart of the consumer', async () => {
     await cancel(cancelCommand, contextWith({ cancelOrder }));
-    compensated.close();
-    compensated = new CompensatedOrders({ dataDir: dir, groupId: 'g', retentionMs: 60_000 });
-    expect(compensated.has('order-1')).toBe(true);
+    expect(harness.restart().has('order-1')).toBe(true);
   });
 
   it('the cancellation is recorded even when its API call fails, so the retried cancellation and a late booking stay safe', async () => {
@@ -128,8 +96,8 @@ describe('shipping-consumer mapping', () => {
       },
     });
     await expect(cancel(cancelCommand, context)).rejects.toThrow('503');
-    expect(compensated.has('order-1')).toBe(true);
-    expect(published).toEqual([]);
+    expect(harness.tombstones.has('order-1')).toBe(true);
+    expect(harness.published).toEqual([]);
   });
 
   it('a retriable API error is rethrown for the runtime to retry, with no reply', async () => {
@@ -139,7 +107,7 @@ describe('shipping-consumer mapping', () => {
       },
     });
     await expect(create(createCommand, context)).rejects.toThrow('timed out');
-    expect(published).toEqual([]);
+    expect(harness.published).toEqual([]);
   });
 
   it('a permanent API error on a cancellation is thrown (dead-lettered), since no reply can carry it', async () => {
@@ -152,6 +120,6 @@ describe('shipping-consumer mapping', () => {
       },
     });
     await expect(cancel(cancelCommand, context)).rejects.toThrow('403');
-    expect(published).toEqual([]);
+    expect(harness.published).toEqual([]);
   });
 });

@@ -1,15 +1,13 @@
-import { defineConsumer } from '@fanout/consumer-kit';
+import { CompensationTombstones, defineConsumer, permanentApiFailure } from '@fanout/consumer-kit';
 import type { ConsumerContext } from '@fanout/consumer-kit';
 import type { CancelShipment, CreateShipment, StepFailure } from '@fanout/contracts';
 import { ShippingApi, idempotencyKey } from '@fanout/downstream';
-import { permanentApiFailure } from './api-failure';
-import { CompensatedOrders } from './compensated-orders';
 import { loadShippingConsumerConfig } from './config';
 import { shipmentRequest } from './shipment-request';
 
 export interface ShippingParticipant {
   shipping: ShippingApi;
-  compensated: CompensatedOrders;
+  compensated: CompensationTombstones;
 }
 
 type Context = ConsumerContext<ShippingParticipant>;
@@ -88,7 +86,7 @@ export const shippingConsumer = defineConsumer({
     'fanout.shipping.ShipmentCancelled': config.SAGA_REPLIES_TOPIC,
   }),
   createApi: (client, { config, onClose }): ShippingParticipant => {
-    const compensated = new CompensatedOrders({
+    const compensated = new CompensationTombstones({
       dataDir: config.DATA_DIR,
       groupId: config.CONSUMER_GROUP_ID,
       retentionMs: config.COMPENSATION_TOMBSTONE_RETENTION_MS,

@@ -1,6 +1,6 @@
 import { SqliteDedupeStore } from '@fanout/messaging';
 
-export interface CompensatedOrdersOptions {
+export interface CompensationTombstonesOptions {
   dataDir: string;
   /** The consumer group: one file per group, beside its dedupe file. */
   groupId: string;
@@ -16,12 +16,12 @@ export interface CompensatedOrdersOptions {
  * leaves an effect behind.
  *
  * Scope: one consumer instance (a SQLite file under DATA_DIR). A late action handled by another
- * instance than its compensation is not caught here; see the README.
+ * instance than its compensation is not caught here; see the consumer-kit README.
  */
-export class CompensatedOrders {
+export class CompensationTombstones {
   private readonly store: SqliteDedupeStore;
 
-  constructor(options: CompensatedOrdersOptions) {
+  constructor(options: CompensationTombstonesOptions) {
     this.store = new SqliteDedupeStore({
       dataDir: options.dataDir,
       groupId: `${options.groupId}.compensated`,

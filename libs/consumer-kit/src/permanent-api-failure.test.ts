@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NonRetriableError, RetriableError } from '@fanout/errors';
-import { permanentApiFailure } from './api-failure';
+import { permanentApiFailure } from './permanent-api-failure';
 
 describe('permanentApiFailure', () => {
   it('turns a permanent API error into an API_ERROR failure reply naming code and status', () => {
