@@ -1,26 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Kafka } from 'kafkajs';
-import type { RegistryCodec } from '@fanout/contracts';
-import { createSandbox } from '@fanout/sandbox-apis/sandbox';
-import type { Sandbox } from '@fanout/sandbox-apis/sandbox';
 import { shippingConsumer } from '@fanout/shipping-consumer/consumer';
 import type { ShippingParticipant } from '@fanout/shipping-consumer/consumer';
-import { uniqueName } from '@fanout/test-platform';
-import { EventLog, TestProducer, newCodec, newKafka, sleep } from '../saga/saga-fixtures';
+import { sleep } from '../saga/saga-fixtures';
 import {
-  createTopics,
   effectCount,
   effectsOf,
-  installTracePropagation,
   newTraceparent,
   repliesOf,
-  sandboxApiEnv,
-  startParticipant,
   traceIdOf,
-  withMetadata,
 } from './participant-fixtures';
-import type { RunningParticipant } from './participant-fixtures';
+import { startParticipantSuite } from './participant-suite';
+import type { ParticipantSuite } from './participant-suite';
 
 const Create = 'fanout.shipping.CreateShipment';
 const Cancel = 'fanout.shipping.CancelShipment';
@@ -28,39 +19,14 @@ const Created = 'fanout.shipping.ShipmentCreated';
 const Failed = 'fanout.shipping.ShipmentFailed';
 const Cancelled = 'fanout.shipping.ShipmentCancelled';
 
-let kafka: Kafka;
-let codec: RegistryCodec;
-let sandbox: Sandbox;
-let participant: RunningParticipant<ShippingParticipant>;
-let replies: EventLog;
-let producer: TestProducer;
-let commandsTopic: string;
+let suite: ParticipantSuite<ShippingParticipant>;
 
 beforeAll(async () => {
-  installTracePropagation();
-  kafka = newKafka('shipping-participant-test');
-  codec = newCodec();
-  sandbox = await createSandbox({ port: 0 });
-  commandsTopic = uniqueName('shipping-commands');
-  const repliesTopic = uniqueName('shipping-replies');
-  await createTopics(kafka, [commandsTopic, repliesTopic]);
-  participant = await startParticipant(shippingConsumer, {
-    ...sandboxApiEnv(sandbox, 'shipping', 'SHIPPING'),
-    SHIPPING_COMMANDS_TOPIC: commandsTopic,
-    SAGA_REPLIES_TOPIC: repliesTopic,
-    // Redeliveries must reach the API here: the Idempotency-Key is what is under test.
-    DEDUPE_ENABLED: 'false',
-  });
-  replies = new EventLog(kafka, codec, [repliesTopic]);
-  producer = new TestProducer(kafka, codec);
-  await Promise.all([replies.start(), producer.connect()]);
+  suite = await startParticipantSuite(shippingConsumer, { api: 'shipping', prefix: 'SHIPPING' });
 });
 
 afterAll(async () => {
-  await participant?.stop();
-  await Promise.all([replies?.stop(), producer?.disconnect()]);
-  await sandbox?.close();
-  await codec?.close();
+  await suite?.stop();
 });
 
 function create(orderId: string, country = 'GB') {
@@ -79,16 +45,7 @@ function create(orderId: string, country = 'GB') {
   };
 }
 
-function send(
-  eventType: string,
-  payload: Record<string, unknown>,
-  options: { eventId?: string; correlationId?: string; headers?: Record<string, string> } = {},
-) {
-  const value = withMetadata(payload, options);
-  return producer
-    .send(commandsTopic, String(payload.orderId), eventType, value, options.headers)
-    .then(() => value.metadata as { eventId: string; correlationId: string });
-}
+const send: ParticipantSuite<unknown>['send'] = (...args) => suite.send(...args);
 
 describe('shipping-consumer on the real broker and the sandbox', () => {
   it('CreateShipment books at the API and replies ShipmentCreated, carrying correlation, cause and trace', async () => {
@@ -98,7 +55,7 @@ describe('shipping-consumer on the real broker and the sandbox', () => {
       headers: { traceparent: trace.traceparent },
     });
 
-    const [reply] = await repliesOf(replies, orderId, 1);
+    const [reply] = await repliesOf(suite.replies, orderId, 1);
     expect(reply!.eventType).toBe(Created);
     expect(reply!.value.shipmentId).toMatch(/^shp_/);
     const metadata = reply!.value.metadata as Record<string, unknown>;
@@ -106,17 +63,17 @@ describe('shipping-consumer on the real broker and the sandbox', () => {
     expect(metadata.causationId).toBe(command.eventId);
     expect(metadata.producer).toBe('shipping-consumer');
     expect(traceIdOf(reply!.headers.traceparent)).toBe(trace.traceId);
-    expect((await effectsOf(sandbox, 'shipping', orderId)).totals.effects).toBe(1);
+    expect((await effectsOf(suite.sandbox, 'shipping', orderId)).totals.effects).toBe(1);
   });
 
   it('an address the API refuses (400) replies ShipmentFailed with API_ERROR instead of going silent', async () => {
     const orderId = randomUUID();
     await send(Create, create(orderId, 'united kingdom'));
 
-    const [reply] = await repliesOf(replies, orderId, 1);
+    const [reply] = await repliesOf(suite.replies, orderId, 1);
     expect(reply!.eventType).toBe(Failed);
     expect(reply!.value.failure).toMatchObject({ code: 'API_ERROR', retriable: false });
-    expect((await effectsOf(sandbox, 'shipping', orderId)).totals.effects).toBe(0);
+    expect((await effectsOf(suite.sandbox, 'shipping', orderId)).totals.effects).toBe(0);
   });
 
   it('a redelivered CreateShipment books once: the API replays its first answer', async () => {
@@ -125,10 +82,10 @@ describe('shipping-consumer on the real broker and the sandbox', () => {
     await send(Create, create(orderId), command);
     await send(Create, create(orderId), { correlationId: command.correlationId });
 
-    const all = await repliesOf(replies, orderId, 3);
+    const all = await repliesOf(suite.replies, orderId, 3);
     expect(all.map((r) => r.eventType)).toEqual([Created, Created, Created]);
     expect(new Set(all.map((r) => r.value.shipmentId)).size).toBe(1);
-    const report = await effectsOf(sandbox, 'shipping', orderId);
+    const report = await effectsOf(suite.sandbox, 'shipping', orderId);
     expect(report.totals.effects).toBe(1);
     expect(report.totals.duplicateKeys).toBe(0);
   });
@@ -136,16 +93,16 @@ describe('shipping-consumer on the real broker and the sandbox', () => {
   it('CancelShipment twice cancels once and replies ShipmentCancelled each time', async () => {
     const orderId = randomUUID();
     await send(Create, create(orderId));
-    const [created] = await repliesOf(replies, orderId, 1);
+    const [created] = await repliesOf(suite.replies, orderId, 1);
     expect(created!.eventType).toBe(Created);
 
     const cancel = { orderId, shipmentId: created!.value.shipmentId };
     await send(Cancel, cancel);
     await send(Cancel, cancel);
 
-    const all = await repliesOf(replies, orderId, 3);
+    const all = await repliesOf(suite.replies, orderId, 3);
     expect(all.map((r) => r.eventType)).toEqual([Created, Cancelled, Cancelled]);
-    const report = await effectsOf(sandbox, 'shipping', orderId);
+    const report = await effectsOf(suite.sandbox, 'shipping', orderId);
     expect(effectCount(report, 'create_shipment')).toBe(1);
     expect(effectCount(report, 'cancel_shipment')).toBe(1);
   });
@@ -153,13 +110,13 @@ describe('shipping-consumer on the real broker and the sandbox', () => {
   it('CancelShipment before its booking succeeds as a no-op, and the late booking books nothing', async () => {
     const orderId = randomUUID();
     await send(Cancel, { orderId, shipmentId: null });
-    const [cancelled] = await repliesOf(replies, orderId, 1);
+    const [cancelled] = await repliesOf(suite.replies, orderId, 1);
     expect(cancelled!.eventType).toBe(Cancelled);
 
     await send(Create, create(orderId));
-    const all = await repliesOf(replies, orderId, 2);
+    const all = await repliesOf(suite.replies, orderId, 2);
     expect(all[1]!.eventType).toBe(Failed);
     await sleep(500);
-    expect((await effectsOf(sandbox, 'shipping', orderId)).totals.effects).toBe(0);
+    expect((await effectsOf(suite.sandbox, 'shipping', orderId)).totals.effects).toBe(0);
   });
 });
