@@ -17,7 +17,7 @@ import { readHeaders } from '@fanout/messaging';
 import { DEFAULT_SANDBOX_API_KEY, createSandbox } from '@fanout/sandbox-apis/sandbox';
 import type { ApiName, FaultsInputArg, Sandbox } from '@fanout/sandbox-apis/sandbox';
 import { createLogger } from '@fanout/telemetry';
-import { platformEndpoints, uniqueName } from '@fanout/test-platform';
+import { createTopicsReliably, platformEndpoints, uniqueName } from '@fanout/test-platform';
 
 /**
  * Fixtures for the consumer suites: a real sandbox in process on an ephemeral port, fresh topics
@@ -54,10 +54,10 @@ export async function createConsumerTopics(kafka: Kafka): Promise<ConsumerTopics
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: Object.values(topics).map((topic) => ({ topic, numPartitions: PARTITIONS })),
-    });
+    await createTopicsReliably(
+      admin,
+      Object.values(topics).map((topic) => ({ topic, numPartitions: PARTITIONS })),
+    );
   } finally {
     await admin.disconnect();
   }

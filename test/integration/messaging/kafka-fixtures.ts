@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
-import { platformEndpoints } from '@fanout/test-platform';
+import { createTopicsReliably, platformEndpoints } from '@fanout/test-platform';
 import { readHeaders } from '@fanout/messaging';
 
 export function testKafka(clientId: string): Kafka {
@@ -15,10 +15,7 @@ export async function createTopic(kafka: Kafka, topic: string, partitions: numbe
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [{ topic, numPartitions: partitions }],
-    });
+    await createTopicsReliably(admin, [{ topic, numPartitions: partitions }]);
   } finally {
     await admin.disconnect();
   }

@@ -9,7 +9,7 @@ import type { ConsumerDefinition, ConsumerService, ConsumerServiceEnv } from '@f
 import { DEFAULT_SANDBOX_API_KEY } from '@fanout/sandbox-apis/sandbox';
 import type { ApiName, Sandbox } from '@fanout/sandbox-apis/sandbox';
 import { createLogger } from '@fanout/telemetry';
-import { platformEndpoints, uniqueName } from '@fanout/test-platform';
+import { createTopicsReliably, platformEndpoints, uniqueName } from '@fanout/test-platform';
 import { waitFor } from '../saga/saga-fixtures';
 import type { EventLog, ReceivedEvent } from '../saga/saga-fixtures';
 
@@ -35,10 +35,10 @@ export async function createTopics(kafka: Kafka, topics: string[], partitions = 
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: topics.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })),
-    });
+    await createTopicsReliably(
+      admin,
+      topics.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })),
+    );
   } finally {
     await admin.disconnect();
   }

@@ -217,9 +217,11 @@ describe('fanout dlq against a real dead-letter topic', () => {
           }>;
         };
         const all = body.data[0]?.spans ?? [];
-        return all.filter((s) => s.operationName === `replay ${topic}`).length === 2
-          ? all
-          : undefined;
+        // The consumer exports its dead-letter spans in its own batches: wait for both kinds.
+        const complete =
+          all.filter((s) => s.operationName === `replay ${topic}`).length === 2 &&
+          all.filter((s) => s.operationName === `dead-letter ${dlqTopic}`).length >= 2;
+        return complete ? all : undefined;
       },
       90_000,
     );

@@ -1,7 +1,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import type { KafkaMessage } from 'kafkajs';
 import { RegistryCodec } from '@fanout/contracts';
-import { platformEndpoints, uniqueName } from '@fanout/test-platform';
+import { createTopicsReliably, platformEndpoints, uniqueName } from '@fanout/test-platform';
 
 export interface TopicRecord {
   key: string | null;
@@ -24,10 +24,7 @@ export async function createTopic(topic: string, partitions = 3): Promise<void> 
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }],
-    });
+    await createTopicsReliably(admin, [{ topic, numPartitions: partitions, replicationFactor: 1 }]);
   } finally {
     await admin.disconnect();
   }
