@@ -19,6 +19,7 @@ interface ComposeService {
   environment?: Record<string, string>;
   healthcheck?: unknown;
   depends_on?: Record<string, { condition: string }>;
+  volumes?: string[];
 }
 
 const compose = parse(
@@ -91,6 +92,19 @@ describe('docker-compose.yml matches the local platform', () => {
     }
   });
 
+  it('has Prometheus scrape /metrics of every service of the catalog on its port', () => {
+    const mounted = services.prometheus?.volumes?.[0]?.split(':')[0] ?? '';
+    expect(mounted).toBe('./deploy/prometheus/prometheus.yml');
+    const config = parse(readFileSync(new URL(`../../../${mounted}`, import.meta.url), 'utf8')) as {
+      scrape_configs: Array<{ metrics_path: string; static_configs: Array<{ targets: string[] }> }>;
+    };
+    const job = config.scrape_configs[0]!;
+    expect(job.metrics_path).toBe('/metrics');
+    expect(job.static_configs.flatMap((c) => c.targets).sort()).toEqual(
+      serviceCatalog.map((s) => `${s.name}:${s.port}`).sort(),
+    );
+  });
+
   it('starts services only after the platform is healthy, and consumers after the sandbox APIs', () => {
     for (const spec of serviceCatalog.filter((s) => s.role !== 'sandbox')) {
       const deps = services[spec.name]?.depends_on ?? {};
@@ -106,6 +120,8 @@ describe('docker-compose.yml matches the local platform', () => {
       'registry',
       'registry-init',
       'jaeger',
+      // Docker users' metrics UI; locally every service serves /metrics itself (checked above).
+      'prometheus',
       ...serviceCatalog.map((s) => s.name),
     ]);
     expect(Object.keys(services).filter((name) => !known.has(name))).toEqual([]);
