@@ -12,12 +12,12 @@ import { ServiceProcess, freePort } from './support/service-process';
 
 /**
  * The real outage: this file runs its own Kafka + registry (profile `kafka-outage`, ports
- * +30000, never the shared platform, which other tests use), SIGKILLs the broker while
+ * +12000 (below the kernel's ephemeral port range), never the shared platform, which other tests use), SIGKILLs the broker while
  * user-service keeps taking requests, and starts the broker again on the same storage.
  */
 const stack = {
   profile: 'kafka-outage',
-  portOffset: 30_000,
+  portOffset: 12_000,
   components: ['kafka', 'registry'] as ComponentName[],
 };
 const BROKER = 1;

@@ -21,6 +21,11 @@ const codec = new JsonWireCodec();
 let runtime: ConsumerRuntime | null = null;
 
 beforeAll(() => {
+  // Integration files share one process, and the OpenTelemetry API keeps one global provider:
+  // clear whatever an earlier file left registered, or this file's provider would be refused.
+  trace.disable();
+  propagation.disable();
+  context.disable();
   provider.register();
 });
 
