@@ -1,7 +1,7 @@
 import type { ApiResult, ApiScope } from '../api-scope';
-import { HttpError } from '../http-error';
 import { nowIso, resourceId } from '../resource-id';
 import { BoundedMap } from '../bounded-map';
+import { registerOrderScopedRoutes } from './order-scoped-resources';
 
 interface Reservation {
   id: string;
@@ -38,11 +38,6 @@ export class StockLevels {
     this.levels.clear();
   }
 }
-
-const orderIdParam = {
-  type: 'object',
-  properties: { orderId: { type: 'string', minLength: 1, maxLength: 200 } },
-} as const;
 
 /**
  * An inventory API: reservations take stock all-or-nothing (409 `out_of_stock` naming the sku
@@ -158,47 +153,13 @@ export function registerInventory(scope: ApiScope, stock: StockLevels): { reset(
     };
   });
 
-  scope.write('POST', '/v1/orders/:orderId/release', { params: orderIdParam }, (request) => {
-    const orderId = request.params.orderId!;
-    const released: string[] = [];
-    const effects: NonNullable<ApiResult['effects']> = [];
-    for (const id of byOrder.get(orderId) ?? []) {
-      const reservation = reservations.get(id);
-      if (!reservation) continue; // forgotten by the memory bound
-      const done = release(reservation) ?? [];
-      if (done.length > 0) released.push(id);
-      effects.push(...done);
-    }
-    return {
-      status: 200,
-      body: { order_id: orderId, released, noop: released.length === 0 },
-      effects,
-    };
+  registerOrderScopedRoutes(scope, {
+    collection: 'reservations',
+    noun: 'reservation',
+    resources: reservations,
+    byOrder,
+    undo: { verb: 'release', field: 'released', apply: release },
   });
-
-  scope.read('/v1/reservations/:id', {}, (request) => {
-    const reservation = reservations.get(request.params.id!);
-    if (!reservation) throw new HttpError(404, 'not_found', 'no such reservation');
-    return { status: 200, body: reservation };
-  });
-
-  scope.read(
-    '/v1/reservations',
-    {
-      querystring: {
-        type: 'object',
-        required: ['order_id'],
-        properties: { order_id: { type: 'string' } },
-      },
-    },
-    (request) => {
-      const ids = byOrder.get(request.query.order_id!) ?? [];
-      return {
-        status: 200,
-        body: { object: 'list', data: ids.flatMap((id) => reservations.get(id) ?? []) },
-      };
-    },
-  );
 
   scope.read('/v1/stock/:sku', {}, (request) => {
     const available = stock.available(request.params.sku!);

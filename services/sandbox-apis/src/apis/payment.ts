@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { ApiResult, ApiScope } from '../api-scope';
-import { HttpError } from '../http-error';
 import { nowIso, resourceId } from '../resource-id';
 import { BoundedMap } from '../bounded-map';
+import { registerOrderScopedRoutes } from './order-scoped-resources';
 
 export const declineRuleSchema = z
   .object({
@@ -36,11 +36,6 @@ interface Authorization {
   created_at: string;
   voided_at: string | null;
 }
-
-const orderIdParam = {
-  type: 'object',
-  properties: { orderId: { type: 'string', minLength: 1, maxLength: 200 } },
-} as const;
 
 /** The first rule whose every set field matches, or undefined. */
 function matchingRule(rules: readonly DeclineRule[], auth: Authorization): DeclineRule | undefined {
@@ -159,43 +154,13 @@ export function registerPayment(
     };
   });
 
-  scope.write('POST', '/v1/orders/:orderId/void', { params: orderIdParam }, (request) => {
-    const orderId = request.params.orderId!;
-    const voided: string[] = [];
-    const effects: NonNullable<ApiResult['effects']> = [];
-    for (const id of byOrder.get(orderId) ?? []) {
-      const auth = authorizations.get(id);
-      if (!auth) continue; // forgotten by the memory bound
-      const done = voidOne(auth);
-      if (done.length > 0) voided.push(id);
-      effects.push(...done);
-    }
-    return { status: 200, body: { order_id: orderId, voided, noop: voided.length === 0 }, effects };
+  registerOrderScopedRoutes(scope, {
+    collection: 'authorizations',
+    noun: 'authorization',
+    resources: authorizations,
+    byOrder,
+    undo: { verb: 'void', field: 'voided', apply: voidOne },
   });
-
-  scope.read('/v1/authorizations/:id', {}, (request) => {
-    const auth = authorizations.get(request.params.id!);
-    if (!auth) throw new HttpError(404, 'not_found', 'no such authorization');
-    return { status: 200, body: auth };
-  });
-
-  scope.read(
-    '/v1/authorizations',
-    {
-      querystring: {
-        type: 'object',
-        required: ['order_id'],
-        properties: { order_id: { type: 'string' } },
-      },
-    },
-    (request) => {
-      const ids = byOrder.get(request.query.order_id!) ?? [];
-      return {
-        status: 200,
-        body: { object: 'list', data: ids.flatMap((id) => authorizations.get(id) ?? []) },
-      };
-    },
-  );
 
   return {
     reset: () => {

@@ -1,7 +1,7 @@
 import type { ApiResult, ApiScope } from '../api-scope';
-import { HttpError } from '../http-error';
 import { nowIso, resourceId } from '../resource-id';
 import { BoundedMap } from '../bounded-map';
+import { registerOrderScopedRoutes } from './order-scoped-resources';
 
 interface Shipment {
   id: string;
@@ -16,11 +16,6 @@ interface Shipment {
   created_at: string;
   cancelled_at: string | null;
 }
-
-const orderIdParam = {
-  type: 'object',
-  properties: { orderId: { type: 'string', minLength: 1, maxLength: 200 } },
-} as const;
 
 /**
  * A shipping API in the spirit of Shippo/EasyPost: shipments get a carrier and a tracking
@@ -125,47 +120,13 @@ export function registerShipping(scope: ApiScope): { reset(): void } {
     };
   });
 
-  scope.write('POST', '/v1/orders/:orderId/cancel', { params: orderIdParam }, (request) => {
-    const orderId = request.params.orderId!;
-    const cancelled: string[] = [];
-    const effects: NonNullable<ApiResult['effects']> = [];
-    for (const id of byOrder.get(orderId) ?? []) {
-      const shipment = shipments.get(id);
-      if (!shipment) continue; // forgotten by the memory bound
-      const done = cancel(shipment);
-      if (done.length > 0) cancelled.push(id);
-      effects.push(...done);
-    }
-    return {
-      status: 200,
-      body: { order_id: orderId, cancelled, noop: cancelled.length === 0 },
-      effects,
-    };
+  registerOrderScopedRoutes(scope, {
+    collection: 'shipments',
+    noun: 'shipment',
+    resources: shipments,
+    byOrder,
+    undo: { verb: 'cancel', field: 'cancelled', apply: cancel },
   });
-
-  scope.read('/v1/shipments/:id', {}, (request) => {
-    const shipment = shipments.get(request.params.id!);
-    if (!shipment) throw new HttpError(404, 'not_found', 'no such shipment');
-    return { status: 200, body: shipment };
-  });
-
-  scope.read(
-    '/v1/shipments',
-    {
-      querystring: {
-        type: 'object',
-        required: ['order_id'],
-        properties: { order_id: { type: 'string' } },
-      },
-    },
-    (request) => {
-      const ids = byOrder.get(request.query.order_id!) ?? [];
-      return {
-        status: 200,
-        body: { object: 'list', data: ids.flatMap((id) => shipments.get(id) ?? []) },
-      };
-    },
-  );
 
   return {
     reset: () => {
