@@ -11,6 +11,7 @@ export type { Catalog, CatalogData, EventSpec, TopicSpec } from './catalog';
 export { defaultCatalog } from './default-catalog';
 export { loadCatalog, readCatalogData, defaultSchemasDir, listSchemaFiles } from './catalog-loader';
 export { ensureTopics, ensureTopicSpecs } from './topic-admin';
+export { createTopicsReliably } from './create-topics';
 export type { EnsureTopicsOptions, EnsureTopicsReport, TopicDrift } from './topic-admin';
 
 // Codec and registry

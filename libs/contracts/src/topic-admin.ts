@@ -2,6 +2,7 @@ import kafkajs from 'kafkajs';
 import type { Admin } from 'kafkajs';
 import { NonRetriableError } from '@fanout/errors';
 import type { Catalog, TopicSpec } from './catalog';
+import { createTopicsReliably } from './create-topics';
 
 export interface EnsureTopicsOptions {
   /** Replicas per partition: 1 on a single local broker, 3 in production. */
@@ -50,15 +51,15 @@ export async function ensureTopicSpecs(
   const created: string[] = [];
   if (missing.length > 0) {
     try {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: missing.map((s) => ({
+      await createTopicsReliably(
+        admin,
+        missing.map((s) => ({
           topic: s.name,
           numPartitions: s.partitions,
           replicationFactor: options.replicationFactor,
           configEntries: Object.entries(s.config).map(([name, value]) => ({ name, value })),
         })),
-      });
+      );
     } catch (error) {
       // Another instance created some of them first: fine, they are compared below.
       if ((error as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS') throw error;

@@ -17,7 +17,8 @@ import { readHeaders } from '@fanout/messaging';
 import { DEFAULT_SANDBOX_API_KEY, createSandbox } from '@fanout/sandbox-apis/sandbox';
 import type { ApiName, FaultsInputArg, Sandbox } from '@fanout/sandbox-apis/sandbox';
 import { createLogger } from '@fanout/telemetry';
-import { createTopicsReliably, platformEndpoints, uniqueName } from '@fanout/test-platform';
+import { createTopicsReliably } from '@fanout/contracts';
+import { platformEndpoints, uniqueName } from '@fanout/test-platform';
 
 /**
  * Fixtures for the consumer suites: a real sandbox in process on an ephemeral port, fresh topics

@@ -6,7 +6,8 @@ import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { killBroker, restartBroker, startPlatform, stopPlatform } from '@fanout/local-platform';
 import type { ComponentName, StackEndpoints } from '@fanout/local-platform';
-import { createTopicsReliably, uniqueName } from '@fanout/test-platform';
+import { createTopicsReliably } from '@fanout/contracts';
+import { uniqueName } from '@fanout/test-platform';
 import { API_KEY, call } from './support/http-client';
 import { ServiceProcess, freePort } from './support/service-process';
 

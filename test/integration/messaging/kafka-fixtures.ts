@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
-import { createTopicsReliably, platformEndpoints } from '@fanout/test-platform';
+import { createTopicsReliably } from '@fanout/contracts';
+import { platformEndpoints } from '@fanout/test-platform';
 import { readHeaders } from '@fanout/messaging';
 
 export function testKafka(clientId: string): Kafka {

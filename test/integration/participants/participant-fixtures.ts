@@ -9,7 +9,8 @@ import type { ConsumerDefinition, ConsumerService, ConsumerServiceEnv } from '@f
 import { DEFAULT_SANDBOX_API_KEY } from '@fanout/sandbox-apis/sandbox';
 import type { ApiName, Sandbox } from '@fanout/sandbox-apis/sandbox';
 import { createLogger } from '@fanout/telemetry';
-import { createTopicsReliably, platformEndpoints, uniqueName } from '@fanout/test-platform';
+import { createTopicsReliably } from '@fanout/contracts';
+import { platformEndpoints, uniqueName } from '@fanout/test-platform';
 import { waitFor } from '../saga/saga-fixtures';
 import type { EventLog, ReceivedEvent } from '../saga/saga-fixtures';
 

@@ -1,7 +1,8 @@
 import { Kafka, logLevel } from 'kafkajs';
 import type { KafkaMessage } from 'kafkajs';
 import { RegistryCodec } from '@fanout/contracts';
-import { createTopicsReliably, platformEndpoints, uniqueName } from '@fanout/test-platform';
+import { createTopicsReliably } from '@fanout/contracts';
+import { platformEndpoints, uniqueName } from '@fanout/test-platform';
 
 export interface TopicRecord {
   key: string | null;

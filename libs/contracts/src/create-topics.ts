@@ -1,5 +1,6 @@
 import type { Admin, ITopicConfig } from 'kafkajs';
 
+// Transient answers while a new topic's metadata spreads across the broker (KRaft).
 const TRANSIENT =
   /does not host this topic-partition|leader not available|not the correct controller/i;
 
