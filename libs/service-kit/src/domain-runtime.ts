@@ -133,6 +133,9 @@ export async function createDomainRuntime(options: DomainRuntimeOptions): Promis
     pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
     hooks: crashPointHooks(config.OUTBOX_TEST_CRASH_POINT),
     recovery: kafkaPublishedEventFinder(kafka),
+    // After an outage the backlog goes out within a second of the broker's return, not after
+    // the rest of a backoff that may have grown to 15 s.
+    reachable: async () => (await kafkaReachable(kafka)()).ok,
   });
   shutdown.register('outbox relay', () => relay.stop());
 

@@ -86,6 +86,74 @@ describe('outbox relay', () => {
     expect(relay.status()).toMatchObject({ backlog: 0, consecutiveFailures: 0, lastError: null });
   });
 
+  it('retries at once when Kafka answers again instead of sleeping out a long backoff', async () => {
+    const db = openDatabase(':memory:');
+    const outbox = new SqliteOutbox(db);
+    let brokerUp = false;
+    const seen: string[] = [];
+    const attempts: number[] = [];
+    const publisher: OutboxPublisher = {
+      publish: async (rows) => {
+        attempts.push(Date.now());
+        if (!brokerUp) throw new Error('broker unreachable');
+        seen.push(...rows.map((r) => r.eventId));
+      },
+    };
+    const relay = new OutboxRelay({
+      outbox,
+      publisher,
+      logger,
+      pollIntervalMs: 60_000,
+      // Every backoff is a minute: only the reachability probe can bring the retry forward.
+      backoff: { initialMs: 60_000, maxMs: 60_000 },
+      reachable: async () => brokerUp,
+      reachabilityIntervalMs: 20,
+    });
+    outbox.append(event(1, 'a'));
+    relay.start();
+    await until(() => attempts.length === 1);
+    await new Promise((r) => setTimeout(r, 100)); // probes see the broker down
+    brokerUp = true;
+    const cameBack = Date.now();
+    await until(() => seen.length === 1, 2_000);
+    await relay.stop();
+    expect(attempts).toHaveLength(2);
+    expect(attempts[1]! - cameBack).toBeLessThan(1_000);
+    expect(relay.status().backlog).toBe(0);
+  });
+
+  it('keeps its backoff when Kafka answered all along (the failure is elsewhere)', async () => {
+    const db = openDatabase(':memory:');
+    const outbox = new SqliteOutbox(db);
+    const attempts: number[] = [];
+    let probes = 0;
+    const publisher: OutboxPublisher = {
+      publish: async () => {
+        attempts.push(Date.now());
+        throw new Error('schema registry unavailable');
+      },
+    };
+    const relay = new OutboxRelay({
+      outbox,
+      publisher,
+      logger,
+      pollIntervalMs: 60_000,
+      backoff: { initialMs: 400, maxMs: 400 },
+      reachable: async () => {
+        probes += 1;
+        return true;
+      },
+      reachabilityIntervalMs: 20,
+    });
+    outbox.append(event(1, 'a'));
+    relay.start();
+    await until(() => probes >= 5);
+    await relay.stop();
+    // The probes said "reachable" from the start: no retry was brought forward.
+    expect(attempts).toHaveLength(1);
+    expect(relay.status().backlog).toBe(1);
+  });
+
   it('does not publish rows of a transaction that rolled back', async () => {
     const db = openDatabase(':memory:');
     const outbox = new SqliteOutbox(db);

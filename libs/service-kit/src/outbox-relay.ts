@@ -38,6 +38,14 @@ export interface OutboxRelayOptions {
    * topic before anything new is published. Without it they are simply published again.
    */
   recovery?: PublishedEventFinder;
+  /**
+   * Asks whether Kafka answers again. During a long backoff the relay asks every
+   * `reachabilityIntervalMs` and, once Kafka has been seen unreachable and then reachable,
+   * retries at once instead of sleeping out the rest of its backoff (up to `backoff.maxMs`).
+   */
+  reachable?: () => Promise<boolean>;
+  /** Default 1,000 ms. */
+  reachabilityIntervalMs?: number;
 }
 
 export interface OutboxRelayStatus {
@@ -76,6 +84,8 @@ export class OutboxRelay {
   private readonly backoff: BackoffPolicy;
   private readonly hooks: OutboxRelayHooks;
   private readonly recovery: PublishedEventFinder | undefined;
+  private readonly reachable: (() => Promise<boolean>) | undefined;
+  private readonly reachabilityIntervalMs: number;
   private running = false;
   private loop: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
@@ -96,6 +106,8 @@ export class OutboxRelay {
     this.backoff = options.backoff ?? { initialMs: 250, maxMs: 15_000 };
     this.hooks = options.hooks ?? {};
     this.recovery = options.recovery;
+    this.reachable = options.reachable;
+    this.reachabilityIntervalMs = options.reachabilityIntervalMs ?? 1_000;
   }
 
   start(): void {
@@ -208,7 +220,35 @@ export class OutboxRelay {
           },
           'outbox publish failed; retrying with backoff',
         );
-        await this.sleep(delay, false);
+        await this.backoffSleep(delay);
+      }
+    }
+  }
+
+  /**
+   * Sleeps out a backoff delay, cut short when Kafka comes back: with a `reachable` probe, a
+   * probe that fails and a later one that succeeds end the sleep. A probe that succeeds from
+   * the start does not (the failure was something else, e.g. the registry), so a healthy
+   * broker is never hammered by an outage elsewhere.
+   */
+  private async backoffSleep(delayMs: number): Promise<void> {
+    const reachable = this.reachable;
+    if (!reachable || delayMs <= this.reachabilityIntervalMs) return this.sleep(delayMs, false);
+    const until = Date.now() + delayMs;
+    let seenUnreachable = false;
+    while (this.running) {
+      const left = until - Date.now();
+      if (left <= 0) return;
+      await this.sleep(Math.min(this.reachabilityIntervalMs, left), false);
+      if (!this.running || Date.now() >= until) return;
+      const answers = await reachable().catch(() => false);
+      if (!answers) seenUnreachable = true;
+      else if (seenUnreachable) {
+        this.logger.info(
+          { backlog: this.outbox.backlog() },
+          'Kafka answers again; retrying the outbox now',
+        );
+        return;
       }
     }
   }
