@@ -90,6 +90,36 @@ class TransactionWork {
   }
 }
 
+/** One decoded input record (a trigger or a reply) and the transaction it joins. */
+interface SagaInput {
+  owned: OwnedPartition;
+  origin: { topic: string; partition: number; message: KafkaMessage };
+  eventType: string;
+  value: Record<string, unknown>;
+  /** The input's eventId: the causation id of everything the transition emits. */
+  inputId: string;
+  headers: Record<string, string>;
+  work: TransactionWork;
+  now: number;
+}
+
+/** Where a transition is recorded, and what caused it (null: a timer). */
+interface TransitionScope {
+  owned: OwnedPartition;
+  work: TransactionWork;
+  now: number;
+  causationId: string | null;
+}
+
+/** A saga's move from `before` to `next`, with what it emits, under the input's span. */
+interface Transition {
+  key: string;
+  before: SagaState<Record<string, unknown>> | undefined;
+  next: StoredSaga;
+  emissions: Emission[];
+  parent: Span;
+}
+
 const PURGE_INTERVAL_MS = 60_000;
 
 /**
@@ -409,22 +439,20 @@ export class SagaCoordinator {
       typeof metadata.eventId === 'string'
         ? metadata.eventId
         : `${topic}/${owned.partition}/${message.offset}`;
-    const headers = readHeaders(message.headers);
+    const input: SagaInput = {
+      owned,
+      origin,
+      eventType: decoded.eventType,
+      value,
+      inputId,
+      headers: readHeaders(message.headers),
+      work,
+      now,
+    };
 
     if (topic === this.options.topics.replies) {
       const answers = this.options.sagas.answeredBy(decoded.eventType);
-      if (answers)
-        return this.applyReply(
-          answers,
-          owned,
-          origin,
-          decoded.eventType,
-          value,
-          inputId,
-          headers,
-          work,
-          now,
-        );
+      if (answers) return this.applyReply(answers, input);
       return this.deadLetter(work, origin, {
         code: 'SAGA_UNEXPECTED_EVENT',
         reason: `${decoded.eventType} is not a reply of any saga`,
@@ -432,32 +460,12 @@ export class SagaCoordinator {
       });
     }
     const starts = this.options.sagas.triggeredBy(decoded.eventType);
-    if (starts)
-      return this.startSaga(
-        starts,
-        owned,
-        origin,
-        decoded.eventType,
-        value,
-        inputId,
-        headers,
-        work,
-        now,
-      );
+    if (starts) return this.startSaga(starts, input);
     // Other events of an aggregate topic (e.g. our own OrderConfirmed): not ours to act on.
   }
 
-  private async startSaga(
-    engine: AnySagaEngine,
-    owned: OwnedPartition,
-    origin: { topic: string; partition: number; message: KafkaMessage },
-    eventType: string,
-    trigger: Record<string, unknown>,
-    inputId: string,
-    headers: Record<string, string>,
-    work: TransactionWork,
-    now: number,
-  ): Promise<void> {
+  private async startSaga(engine: AnySagaEngine, input: SagaInput): Promise<void> {
+    const { origin, eventType, value: trigger, inputId, headers, work, now } = input;
     const saga = engine.definition.name;
     let sagaId: string;
     try {
@@ -511,29 +519,19 @@ export class SagaCoordinator {
     this.log.info({ saga, sagaId, status: decision.state.status }, 'saga started');
     await this.record(
       engine,
-      owned,
-      key,
-      undefined,
-      stored,
-      decision.emit,
-      span,
-      inputId,
-      work,
-      now,
+      { ...input, causationId: inputId },
+      {
+        key,
+        before: undefined,
+        next: stored,
+        emissions: decision.emit,
+        parent: span,
+      },
     );
   }
 
-  private async applyReply(
-    engine: AnySagaEngine,
-    owned: OwnedPartition,
-    origin: { topic: string; partition: number; message: KafkaMessage },
-    eventType: string,
-    reply: Record<string, unknown>,
-    inputId: string,
-    headers: Record<string, string>,
-    work: TransactionWork,
-    now: number,
-  ): Promise<void> {
+  private async applyReply(engine: AnySagaEngine, input: SagaInput): Promise<void> {
+    const { origin, eventType, value: reply, inputId, headers, work, now } = input;
     const saga = engine.definition.name;
     const sagaId = origin.message.key?.toString('utf8') ?? '';
     if (sagaId.length === 0) {
@@ -575,31 +573,25 @@ export class SagaCoordinator {
     work.spans.push(span);
     await this.record(
       engine,
-      owned,
-      key,
-      current.state,
-      { ...current, state: decision.state },
-      decision.emit,
-      span,
-      inputId,
-      work,
-      now,
+      { ...input, causationId: inputId },
+      {
+        key,
+        before: current.state,
+        next: { ...current, state: decision.state },
+        emissions: decision.emit,
+        parent: span,
+      },
     );
   }
 
   /** Queues a transition: its emissions, each with its span and trace headers, and the new state. */
   private async record(
     engine: AnySagaEngine,
-    owned: OwnedPartition,
-    key: string,
-    before: SagaState<Record<string, unknown>> | undefined,
-    next: StoredSaga,
-    emissions: Emission[],
-    parent: Span,
-    causationId: string | null,
-    work: TransactionWork,
-    now: number,
+    scope: TransitionScope,
+    transition: Transition,
   ): Promise<void> {
+    const { owned, work, now, causationId } = scope;
+    const { key, before, next, emissions, parent } = transition;
     const { state } = next;
     const saga = engine.definition.name;
     const correlationId = next.correlationId;
@@ -798,15 +790,14 @@ export class SagaCoordinator {
       work.spans.push(span);
       await this.record(
         engine,
-        owned,
-        key,
-        current.state,
-        { ...current, state: decision.state },
-        decision.emit,
-        span,
-        null,
-        work,
-        now,
+        { owned, work, now, causationId: null },
+        {
+          key,
+          before: current.state,
+          next: { ...current, state: decision.state },
+          emissions: decision.emit,
+          parent: span,
+        },
       );
     }
     if (now >= owned.nextPurgeAt) {
