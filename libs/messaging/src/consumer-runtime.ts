@@ -244,10 +244,21 @@ class KafkaConsumerRuntime implements ConsumerRuntime {
       this.states.clear();
       this.events.emit('rebalance', { assignment: event.payload.memberAssignment });
     });
-    await this.consumer.subscribe({
-      topics: this.allTopics,
-      fromBeginning: this.options.fromBeginning ?? true,
-    });
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.consumer.subscribe({
+          topics: this.allTopics,
+          fromBeginning: this.options.fromBeginning ?? true,
+        });
+        break;
+      } catch (error) {
+        // On a multi-broker KRaft cluster, a topic created moments ago (here or by a sibling
+        // service) is missing from some broker's metadata for a few seconds ("does not host this
+        // topic-partition", retriable): wait it out instead of failing the service's start.
+        if ((error as { retriable?: unknown }).retriable !== true || attempt >= 10) throw error;
+        await sleep(Math.min(2_000, 100 * 2 ** attempt));
+      }
+    }
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
