@@ -1,3 +1,4 @@
+import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from './database';
 import type { IdempotencyRecord, IdempotencyStore, Reservation } from './idempotency-store';
 
@@ -26,6 +27,11 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
   private readonly retentionMs: number;
   private readonly now: () => number;
   private readonly reserveTx: (scope: string, key: string, fingerprint: string) => Reservation;
+  private readonly completeStatement: Statement<
+    [{ status: number; contentType: string; body: string; scope: string; key: string }]
+  >;
+  private readonly releaseStatement: Statement<[string, string]>;
+  private readonly pruneStatement: Statement<[number]>;
 
   constructor(
     private readonly db: SqliteDatabase,
@@ -77,6 +83,20 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
       },
     );
     this.reserveTx = (scope, key, fingerprint) => reserveTx.immediate(scope, key, fingerprint);
+    // Prepared once: preparing per call cost more than the write itself under load.
+    // The response is usually stored twice (inside the entity's transaction, then as sent):
+    // the second write changes nothing, and an UPDATE that matches no row writes no WAL frame.
+    this.completeStatement = db.prepare(
+      `UPDATE idempotency_keys SET status = @status, content_type = @contentType, body = @body
+       WHERE scope = @scope AND key = @key
+         AND (status IS NOT @status OR content_type IS NOT @contentType OR body IS NOT @body)`,
+    );
+    this.releaseStatement = db.prepare(
+      'DELETE FROM idempotency_keys WHERE scope = ? AND key = ? AND status IS NULL',
+    );
+    this.pruneStatement = db.prepare(
+      'DELETE FROM idempotency_keys WHERE status IS NOT NULL AND created_at < ?',
+    );
   }
 
   reserve(scope: string, key: string, fingerprint: string): Reservation {
@@ -84,23 +104,15 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
   }
 
   complete(scope: string, key: string, status: number, contentType: string, body: string): void {
-    this.db
-      .prepare(
-        'UPDATE idempotency_keys SET status = ?, content_type = ?, body = ? WHERE scope = ? AND key = ?',
-      )
-      .run(status, contentType, body, scope, key);
+    this.completeStatement.run({ status, contentType, body, scope, key });
   }
 
   release(scope: string, key: string): void {
-    this.db
-      .prepare('DELETE FROM idempotency_keys WHERE scope = ? AND key = ? AND status IS NULL')
-      .run(scope, key);
+    this.releaseStatement.run(scope, key);
   }
 
   /** Deletes completed records past their retention; returns how many. */
   prune(): number {
-    return this.db
-      .prepare('DELETE FROM idempotency_keys WHERE status IS NOT NULL AND created_at < ?')
-      .run(this.now() - this.retentionMs).changes;
+    return this.pruneStatement.run(this.now() - this.retentionMs).changes;
   }
 }
