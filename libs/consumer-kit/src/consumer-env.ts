@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { downstreamTarget } from '@fanout/downstream';
 import type { DownstreamTarget } from '@fanout/downstream';
-import { ConfigError, env, loadConfig } from '@fanout/service-kit';
+import type { KafkaSecurity } from '@fanout/messaging';
+import { ConfigError, env, loadConfig, loadKafkaSecurity } from '@fanout/service-kit';
 import type { ConfigIssue } from '@fanout/service-kit';
 
 const msList = (defaults: string) =>
@@ -70,9 +71,10 @@ export function consumerServiceEnv(options: { port: number; groupId: string }) {
 const _schema = z.object(consumerServiceEnv({ port: 0, groupId: 'x' }));
 export type ConsumerServiceEnv = z.output<typeof _schema>;
 
-/** A consumer's compiled config: its env, plus its API's base URL and credential. */
+/** A consumer's compiled config: its env, plus its API's base URL and credential and Kafka's security. */
 export type ConsumerConfig<C extends ConsumerServiceEnv = ConsumerServiceEnv> = C & {
   downstream: DownstreamTarget;
+  kafkaSecurity: KafkaSecurity;
 };
 
 /**
@@ -93,6 +95,14 @@ export function loadConsumerConfig<S extends z.ZodType<ConsumerServiceEnv, z.Zod
     if (!(error instanceof ConfigError)) throw error;
     issues.push(...error.issues);
   }
+  // KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_*, KAFKA_SSL_* (see @fanout/service-kit).
+  let kafkaSecurity: KafkaSecurity | undefined;
+  try {
+    kafkaSecurity = loadKafkaSecurity(source);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    issues.push(...error.issues);
+  }
   let downstream: DownstreamTarget | undefined;
   try {
     downstream = downstreamTarget(source, apiPrefix);
@@ -102,6 +112,6 @@ export function loadConsumerConfig<S extends z.ZodType<ConsumerServiceEnv, z.Zod
     const message = (error as Error).message.replace(new RegExp(`^${variable}:? ?`), '');
     issues.push({ variable, message: message || 'is invalid' });
   }
-  if (issues.length > 0 || !config || !downstream) throw new ConfigError(issues);
-  return { ...config, downstream };
+  if (issues.length > 0 || !config || !downstream || !kafkaSecurity) throw new ConfigError(issues);
+  return { ...config, downstream, kafkaSecurity };
 }

@@ -1,10 +1,16 @@
-import { Kafka, logLevel as KafkaLogLevel } from 'kafkajs';
+import { logLevel as KafkaLogLevel } from 'kafkajs';
 import { RegistryCodec, defaultCatalog, ensureTopicSpecs, newMetadata } from '@fanout/contracts';
 import type { EventType, TopicSpec } from '@fanout/contracts';
 import { DownstreamClient, idempotencyKey, pauseWhileCircuitOpen } from '@fanout/downstream';
 import type { CallAttempt, CircuitStateChange } from '@fanout/downstream';
 import { NonRetriableError, isFanoutError } from '@fanout/errors';
-import { EventPublisher, createConsumerRuntime, ensureRuntimeTopics } from '@fanout/messaging';
+import {
+  EventPublisher,
+  createConsumerRuntime,
+  createKafkaClient,
+  describeKafkaSecurity,
+  ensureRuntimeTopics,
+} from '@fanout/messaging';
 import type { ConsumedEvent, ConsumerRuntime, HandlerContext } from '@fanout/messaging';
 import { createHttpServer, kafkaLogCreator } from '@fanout/service-kit';
 import type { ReadinessChecks } from '@fanout/service-kit';
@@ -72,14 +78,24 @@ export async function startConsumerService<C extends ConsumerServiceEnv, A>(
     metrics: { contentType: PROMETHEUS_CONTENT_TYPE, collect: metricsText },
   });
 
-  const kafka = new Kafka({
+  const kafka = createKafkaClient({
     clientId: definition.name,
     brokers: config.KAFKA_BROKERS,
+    security: config.kafkaSecurity,
     connectionTimeout: 3_000,
     requestTimeout: 30_000,
     logLevel: KafkaLogLevel.WARN,
     logCreator: kafkaLogCreator(logger),
   });
+  logger.info(
+    {
+      kafka: {
+        brokers: config.KAFKA_BROKERS,
+        security: describeKafkaSecurity(config.kafkaSecurity),
+      },
+    },
+    'kafka client configured',
+  );
   const codec = new RegistryCodec({ registry: { url: config.SCHEMA_REGISTRY_URL }, catalog });
   const ledger = new CallLedgerPublisher({
     kafka,

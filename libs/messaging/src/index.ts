@@ -21,3 +21,22 @@ export type { RuntimeEventMap } from './runtime-events';
 export { installGracefulShutdown } from './graceful-shutdown';
 export type { GracefulShutdownOptions, Stoppable } from './graceful-shutdown';
 export { ensureRuntimeTopics } from './topic-provisioner';
+export {
+  createKafkaClient,
+  kafkaClientConfig,
+  kafkaSecurityOptions,
+  assertKafkaSecurity,
+  describeKafkaSecurity,
+  redactedKafkaSecurity,
+  plaintextKafka,
+  kafkaSecurityProtocols,
+  kafkaSaslMechanisms,
+} from './kafka-client';
+export type {
+  KafkaClientOptions,
+  KafkaSecurity,
+  KafkaSecurityProtocol,
+  KafkaSaslMechanism,
+  KafkaSaslCredentials,
+  KafkaTlsSettings,
+} from './kafka-client';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { env } from './common-env';
+import { withKafkaSecurity } from './kafka-security-env';
 
 /**
  * The environment every domain service (an HTTP API with a SQLite store and an outbox) reads.
@@ -37,5 +38,5 @@ export function domainServiceEnv(defaultPort: number) {
   };
 }
 
-const _domainSchema = z.object(domainServiceEnv(0));
+const _domainSchema = withKafkaSecurity(domainServiceEnv(0));
 export type DomainServiceConfig = z.output<typeof _domainSchema>;

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
-import { Kafka } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import type { FastifyInstance } from 'fastify';
 import { RegistryCodec, defaultCatalog, ensureTopicSpecs } from '@fanout/contracts';
 import { NonRetriableError } from '@fanout/errors';
 import type { TopicSpec } from '@fanout/contracts';
-import { EventPublisher } from '@fanout/messaging';
+import { EventPublisher, createKafkaClient, describeKafkaSecurity } from '@fanout/messaging';
 import {
   PROMETHEUS_CONTENT_TYPE,
   fanoutMetrics,
@@ -99,15 +99,25 @@ export async function createDomainRuntime(options: DomainRuntimeOptions): Promis
   await app.register(fastifyOtelPlugin());
   await app.register(idempotency, { store: new SqliteIdempotencyStore(db) });
 
-  const kafka = new Kafka({
+  const kafka = createKafkaClient({
     clientId: name,
     brokers: config.KAFKA_BROKERS,
+    security: config.kafkaSecurity,
     connectionTimeout: 3_000,
     requestTimeout: 10_000,
     // Short: the relay's own backoff, not kafkajs's, paces retries while Kafka is down.
     retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 2_000 },
     logCreator: kafkaLogCreator(logger),
   });
+  logger.info(
+    {
+      kafka: {
+        brokers: config.KAFKA_BROKERS,
+        security: describeKafkaSecurity(config.kafkaSecurity),
+      },
+    },
+    'kafka client configured',
+  );
   const codec = new RegistryCodec({ registry: { url: config.SCHEMA_REGISTRY_URL }, catalog });
   shutdown.register('registry client', () => codec.close());
   const publisher = new EventPublisher({ kafka, codec, timeoutMs: 10_000 });

@@ -54,3 +54,5 @@ export { createDomainRuntime } from './domain-runtime';
 export type { DomainRuntime, DomainRuntimeOptions } from './domain-runtime';
 export { kafkaPublishedEventFinder } from './kafka-published-events';
 export type { PublishedEventFinder } from './kafka-published-events';
+export { kafkaSecurityEnv, withKafkaSecurity, loadKafkaSecurity } from './kafka-security-env';
+export type { WithKafkaSecurity } from './kafka-security-env';

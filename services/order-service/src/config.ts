@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { domainServiceEnv, env, loadConfig } from '@fanout/service-kit';
+import { domainServiceEnv, env, loadConfig, withKafkaSecurity } from '@fanout/service-kit';
 
-const schema = z.object({
+const schema = withKafkaSecurity({
   ...domainServiceEnv(3002),
   /** Where OrderPlaced goes and OrderConfirmed/OrderCancelled come from. */
   ORDER_EVENTS_TOPIC: env.topic('fanout.order.events'),

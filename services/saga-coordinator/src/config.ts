@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { env, loadConfig } from '@fanout/service-kit';
+import { env, loadConfig, withKafkaSecurity } from '@fanout/service-kit';
 
-const schema = z.object({
+const schema = withKafkaSecurity({
   PORT: env.port(3110),
   HOST: env.host(),
   LOG_LEVEL: env.logLevel(),

@@ -1,4 +1,4 @@
-import { Kafka } from 'kafkajs';
+import { createKafkaClient, describeKafkaSecurity } from '@fanout/messaging';
 import { RegistryCodec, defaultCatalog, ensureTopicSpecs } from '@fanout/contracts';
 import { GracefulShutdown, createHttpServer, kafkaLogCreator } from '@fanout/service-kit';
 import { PROMETHEUS_CONTENT_TYPE, fanoutMetrics, metricsText } from '@fanout/telemetry';
@@ -23,9 +23,10 @@ export async function runSagaCoordinator(
   const shutdown = new GracefulShutdown({ logger, deadlineMs: config.SHUTDOWN_DEADLINE_MS });
   if (telemetry) shutdown.register('telemetry', () => telemetry.shutdown());
 
-  const kafka = new Kafka({
+  const kafka = createKafkaClient({
     clientId: SERVICE,
     brokers: config.KAFKA_BROKERS,
+    security: config.kafkaSecurity,
     connectionTimeout: 3_000,
     requestTimeout: 30_000,
     // Short first backoff: right after a commit the broker answers the next transaction's
@@ -34,6 +35,15 @@ export async function runSagaCoordinator(
     retry: { initialRetryTime: 20, maxRetryTime: 2_000, retries: 12 },
     logCreator: kafkaLogCreator(logger),
   });
+  logger.info(
+    {
+      kafka: {
+        brokers: config.KAFKA_BROKERS,
+        security: describeKafkaSecurity(config.kafkaSecurity),
+      },
+    },
+    'kafka client configured',
+  );
   const codec = new RegistryCodec({ registry: { url: config.SCHEMA_REGISTRY_URL } });
   shutdown.register('registry client', () => codec.close());
 

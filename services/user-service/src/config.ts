@@ -1,7 +1,7 @@
-import { z } from 'zod';
-import { domainServiceEnv, env, loadConfig } from '@fanout/service-kit';
+import type { z } from 'zod';
+import { domainServiceEnv, env, loadConfig, withKafkaSecurity } from '@fanout/service-kit';
 
-const schema = z.object({
+const schema = withKafkaSecurity({
   ...domainServiceEnv(3001),
   /** Where UserRegistered goes; the catalog's topic unless a test isolates itself. */
   USER_EVENTS_TOPIC: env.topic('fanout.user.events'),

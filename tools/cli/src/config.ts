@@ -1,7 +1,11 @@
+import type { KafkaSecurity } from '@fanout/messaging';
+import { ConfigError, loadKafkaSecurity } from '@fanout/service-kit';
 import { CliError } from './cli-error';
 
 export interface CliConfig {
   kafkaBrokers: string[];
+  /** KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_*, KAFKA_SSL_* as for the services; default PLAINTEXT. */
+  kafkaSecurity?: KafkaSecurity;
   schemaRegistryUrl: string;
   jaegerUrl: string;
   json: boolean;
@@ -33,8 +37,16 @@ export function loadCliConfig(
       throw new CliError(`${name}: "${value}" is not a URL`, 2);
     }
   };
+  let kafkaSecurity: KafkaSecurity;
+  try {
+    kafkaSecurity = loadKafkaSecurity(env);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new CliError(error.message, 2);
+    throw error;
+  }
   return {
     kafkaBrokers: brokers,
+    kafkaSecurity,
     schemaRegistryUrl: url(
       '--registry / SCHEMA_REGISTRY_URL',
       options.registry ?? env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7',

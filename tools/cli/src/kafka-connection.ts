@@ -1,13 +1,15 @@
-import { Kafka, logLevel } from 'kafkajs';
-import type { Admin } from 'kafkajs';
+import { logLevel } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
+import { createKafkaClient } from '@fanout/messaging';
 import { CliError } from './cli-error';
 import type { CliConfig } from './config';
 
 /** A kafkajs client that gives up fast: a CLI should say "not running" in seconds, not minutes. */
 export function cliKafka(config: CliConfig): Kafka {
-  return new Kafka({
+  return createKafkaClient({
     clientId: 'fanout-cli',
     brokers: config.kafkaBrokers,
+    security: config.kafkaSecurity,
     logLevel: logLevel.NOTHING,
     retry: { retries: 1, initialRetryTime: 200 },
     connectionTimeout: 3_000,
