@@ -44,6 +44,7 @@ interface CommonFlags {
   brokers?: number;
   only?: ComponentName[];
   json?: boolean;
+  secure?: boolean;
 }
 
 function stackOptions(flags: CommonFlags): StackOptions {
@@ -52,11 +53,14 @@ function stackOptions(flags: CommonFlags): StackOptions {
     portOffset: flags.portOffset,
     brokers: flags.brokers,
     components: flags.only,
+    secure: flags.secure,
   };
 }
 
 function printStatus(status: PlatformStatus): void {
-  console.log(`stack "${status.profile}": ${status.healthy ? 'healthy' : 'NOT healthy'}`);
+  console.log(
+    `stack "${status.profile}": ${status.healthy ? 'healthy' : 'NOT healthy'}${status.security ? `, secure (Kafka ${status.security.protocol} only, ${status.security.mechanism}, user "${status.security.username}")` : ''}`,
+  );
   const rows = [...status.components, ...status.services];
   const width = Math.max(...rows.map((r) => r.name.length));
   for (const row of rows) {
@@ -65,6 +69,7 @@ function printStatus(status: PlatformStatus): void {
       `  ${row.healthy ? '✔' : '✘'} ${row.name.padEnd(width)}  ${owner.padEnd(10)}  ${row.detail}`,
     );
   }
+  if (status.security) console.log(`  client settings: ${status.security.envFile}`);
   if (status.components.some((c) => c.pid))
     console.log(
       `  logs: npm run stack -- logs [component]${status.profile === 'default' ? '' : ` --profile ${status.profile}`}`,
@@ -100,6 +105,10 @@ program
     '--services [names]',
     'also start the app services that exist under services/ (all, or a comma-separated list)',
   )
+  .option(
+    '--secure',
+    'Kafka on SASL_SSL only (SCRAM-SHA-512, throwaway CA); prints the client settings',
+  )
   .option('--json', 'print the endpoints as JSON on the last line')
   .action(async (flags: CommonFlags & { services?: boolean | string }) => {
     const services =
@@ -109,7 +118,13 @@ program
     const result = await startPlatform({ ...stackOptions(flags), services });
     if (flags.json)
       console.log(
-        JSON.stringify({ endpoints: result.endpoints, env: result.env, started: result.started }),
+        JSON.stringify({
+          endpoints: result.endpoints,
+          env: result.env,
+          started: result.started,
+          // Without `kafka`: it holds the password, which the env passes by file.
+          security: result.security && { ...result.security, kafka: undefined },
+        }),
       );
   });
 

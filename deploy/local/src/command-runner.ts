@@ -8,6 +8,8 @@ export interface RunCommandOptions {
   component: string;
   command: string;
   args: string[];
+  /** What the log and errors show instead of `args` (e.g. with passwords masked). */
+  shownArgs?: string[];
   cwd: string;
   env?: NodeJS.ProcessEnv;
   /** Full output goes here; failures quote its tail and name it. */
@@ -22,9 +24,9 @@ export interface RunCommandOptions {
 export async function runCommand(options: RunCommandOptions): Promise<void> {
   await mkdir(dirname(options.logFile), { recursive: true });
   const log = createWriteStream(options.logFile, { flags: 'a' });
-  log.write(`\n$ ${options.command} ${options.args.join(' ')}\n`);
+  const shown = `${options.command} ${(options.shownArgs ?? options.args).join(' ')}`;
+  log.write(`\n$ ${shown}\n`);
   const tail: string[] = [];
-  const shown = `${options.command} ${options.args.join(' ')}`;
   try {
     await new Promise<void>((resolve, reject) => {
       const child = spawn(options.command, options.args, {

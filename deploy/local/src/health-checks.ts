@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { logLevel, Partitioners } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
+import { createKafkaClient } from '@fanout/messaging';
+import type { KafkaSecurity } from '@fanout/messaging';
 
 export const healthTopic = 'fanout.platform.health';
 
@@ -15,10 +18,11 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
   ]).finally(() => clearTimeout(timer));
 }
 
-function kafka(brokers: string[], clientId: string): Kafka {
-  return new Kafka({
+function kafka(brokers: string[], clientId: string, security?: KafkaSecurity): Kafka {
+  return createKafkaClient({
     brokers,
     clientId,
+    security,
     logLevel: logLevel.NOTHING,
     connectionTimeout: 3000,
     requestTimeout: 10_000,
@@ -27,8 +31,11 @@ function kafka(brokers: string[], clientId: string): Kafka {
 }
 
 /** How many brokers the cluster metadata lists (cheap: used by `status`). */
-export async function kafkaBrokerCount(brokers: string[]): Promise<number> {
-  const admin = kafka(brokers, 'fanout-platform-status').admin();
+export async function kafkaBrokerCount(
+  brokers: string[],
+  security?: KafkaSecurity,
+): Promise<number> {
+  const admin = kafka(brokers, 'fanout-platform-status', security).admin();
   try {
     await withTimeout(admin.connect(), 5000, 'connect');
     const cluster = await withTimeout(admin.describeCluster(), 5000, 'describeCluster');
@@ -41,13 +48,15 @@ export async function kafkaBrokerCount(brokers: string[]): Promise<number> {
 /**
  * The real health of Kafka: an idempotent acks=all produce and a consumer-group read of the
  * same record. Proves leaders, the group coordinator and (with 3 brokers) the ISR all work.
+ * A secure stack is checked with its client credentials (SASL_SSL).
  */
 export async function kafkaRoundTrip(
   brokers: string[],
   replication: number,
   timeoutMs = 30_000,
+  security?: KafkaSecurity,
 ): Promise<void> {
-  const client = kafka(brokers, 'fanout-platform-health');
+  const client = kafka(brokers, 'fanout-platform-health', security);
   const nonce = randomBytes(8).toString('hex');
   const groupId = `fanout-platform-health-${nonce}`;
   const admin = client.admin();

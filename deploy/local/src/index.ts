@@ -15,7 +15,9 @@ export type {
   PlatformStatus,
   ComponentStatus,
   BrokerFaultOptions,
+  PlatformSecurity,
 } from './platform';
+export { createThrowawayCa, secureDir } from './secure-kafka';
 export { provision } from './provision';
 export type { ProvisionOptions, ProvisionedPaths } from './provision';
 export { compileTopology, endpointsOf, endpointEnv, fixedPorts, allComponents } from './topology';

@@ -9,6 +9,7 @@ import { PlatformError } from './platform-error';
 import { assertPortsFree, isPortFree } from './port-owner';
 import { isOurs, logTail, spawnManaged, type ManagedProcess } from './process-supervisor';
 import type { RunContext } from './run-context';
+import { scramFormatArgs } from './secure-kafka';
 import { componentPorts, endpointsOf, type BrokerNode } from './topology';
 
 export const brokerProcessName = (nodeId: number): string => `kafka-${nodeId}`;
@@ -39,27 +40,43 @@ function heapFor(brokers: number): string {
 async function prepareBroker(ctx: RunContext, node: BrokerNode, clusterId: string): Promise<void> {
   const dirs = brokerDirs(ctx, node);
   await mkdir(dirs.configDir, { recursive: true });
+  const secure = ctx.secure?.material;
+  // 0600: in secure mode the file holds the inter-broker SCRAM password.
   await writeFile(
     dirs.properties,
-    kafkaServerProperties({ node, cluster: ctx.topology.brokers, logDir: dirs.dataDir }),
+    kafkaServerProperties({
+      node,
+      cluster: ctx.topology.brokers,
+      logDir: dirs.dataDir,
+      security: secure && {
+        keystoreFile: secure.brokerKeystoreFile,
+        truststoreFile: secure.caFile,
+        interBroker: secure.interBroker,
+      },
+    }),
+    { mode: 0o600 },
   );
   await writeFile(join(ctx.topology.stateDir, 'kafka-log4j2.yaml'), kafkaLog4j2Yaml);
   if (existsSync(join(dirs.dataDir, 'meta.properties'))) return;
+  const args = [
+    '-cp',
+    `${ctx.paths.kafkaLibs}/*`,
+    `-Dlog4j2.configurationFile=${join(ctx.topology.stateDir, 'kafka-log4j2.yaml')}`,
+    'kafka.tools.StorageTool',
+    'format',
+    '-t',
+    clusterId,
+    '-c',
+    dirs.properties,
+    '--ignore-formatted',
+  ];
+  // KRaft keeps SCRAM credentials in the metadata log: they are created with the storage.
+  const scram = secure ? scramFormatArgs(secure) : { args: [], shown: [] };
   await runCommand({
     component: 'kafka',
     command: ctx.java.kafka,
-    args: [
-      '-cp',
-      `${ctx.paths.kafkaLibs}/*`,
-      `-Dlog4j2.configurationFile=${join(ctx.topology.stateDir, 'kafka-log4j2.yaml')}`,
-      'kafka.tools.StorageTool',
-      'format',
-      '-t',
-      clusterId,
-      '-c',
-      dirs.properties,
-      '--ignore-formatted',
-    ],
+    args: [...args, ...scram.args],
+    shownArgs: [...args, ...scram.shown],
     cwd: dirs.configDir,
     logFile: dirs.logFile,
     timeoutMs: 120_000,
@@ -115,7 +132,7 @@ export async function ensureKafka(ctx: RunContext): Promise<'already-healthy' | 
   });
   if (running.length === topology.brokers.length) {
     try {
-      await kafkaRoundTrip(brokers, replication, 20_000);
+      await kafkaRoundTrip(brokers, replication, 20_000, ctx.secure?.client);
       return 'already-healthy';
     } catch {
       // still starting, or broken: the wait below decides
@@ -141,7 +158,7 @@ export async function ensureKafka(ctx: RunContext): Promise<'already-healthy' | 
   }
   const procs = topology.brokers.map((n) => state.processes[brokerProcessName(n.nodeId)]);
   try {
-    await waitUntil(() => kafkaRoundTrip(brokers, replication, 15_000), {
+    await waitUntil(() => kafkaRoundTrip(brokers, replication, 15_000, ctx.secure?.client), {
       timeoutMs: ctx.timeouts.kafkaMs,
       intervalMs: 1000,
       stillRunning: () => procs.every((p) => p !== undefined && isOurs(p)),
@@ -187,7 +204,7 @@ export async function restartBroker(ctx: RunContext, nodeId: number): Promise<vo
   try {
     await waitUntil(
       async () => {
-        const count = await kafkaBrokerCount(brokers);
+        const count = await kafkaBrokerCount(brokers, ctx.secure?.client);
         if (count < ctx.topology.brokers.length)
           throw new Error(`${count} of ${ctx.topology.brokers.length} brokers registered`);
       },

@@ -38,4 +38,33 @@ describe('kafkaServerProperties', () => {
     expect(props['transaction.state.log.min.isr']).toBe('2');
     expect(props['unclean.leader.election.enable']).toBe('false');
   });
+
+  it('secure mode has only a SASL_SSL client listener, SCRAM-SHA-512 for brokers too, PEM stores', () => {
+    const t = compileTopology({ portOffset: 6000 });
+    const props = parse(
+      kafkaServerProperties({
+        node: t.brokers[0]!,
+        cluster: t.brokers,
+        logDir: '/d',
+        security: {
+          keystoreFile: '/s/broker-keystore.pem',
+          truststoreFile: '/s/ca.pem',
+          interBroker: { username: 'fanout-broker', password: 'pw' },
+        },
+      }),
+    );
+    expect(props.listeners).toBe('SASL_SSL://127.0.0.1:15092,CONTROLLER://127.0.0.1:15093');
+    expect(props['advertised.listeners']).toBe('SASL_SSL://127.0.0.1:15092');
+    expect(props['listener.security.protocol.map']).toBe('SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT');
+    expect(props['inter.broker.listener.name']).toBe('SASL_SSL');
+    expect(props['sasl.enabled.mechanisms']).toBe('SCRAM-SHA-512');
+    expect(props['sasl.mechanism.inter.broker.protocol']).toBe('SCRAM-SHA-512');
+    expect(props['listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config']).toBe(
+      'org.apache.kafka.common.security.scram.ScramLoginModule required username="fanout-broker" password="pw";',
+    );
+    expect(props['ssl.keystore.type']).toBe('PEM');
+    expect(props['ssl.keystore.location']).toBe('/s/broker-keystore.pem');
+    expect(props['ssl.truststore.location']).toBe('/s/ca.pem');
+    expect(Object.values(props).join(' ')).not.toMatch(/PLAINTEXT:\/\//);
+  });
 });

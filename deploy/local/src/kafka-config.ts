@@ -1,10 +1,22 @@
 import { join } from 'node:path';
 import type { BrokerNode, Topology } from './topology';
 
+/** TLS and SCRAM settings of a secure broker (see secure-kafka.ts). */
+export interface BrokerSecurity {
+  /** PEM: the broker's PKCS#8 key, then its certificate chain. */
+  keystoreFile: string;
+  /** PEM CA the brokers trust when they connect to each other. */
+  truststoreFile: string;
+  /** The SCRAM user brokers authenticate as on the inter-broker listener. */
+  interBroker: { username: string; password: string };
+}
+
 export interface KafkaNodeConfigInput {
   node: BrokerNode;
   cluster: readonly BrokerNode[];
   logDir: string;
+  /** Secure mode: clients and brokers on SASL_SSL with SCRAM-SHA-512; default PLAINTEXT. */
+  security?: BrokerSecurity;
 }
 
 /**
@@ -23,6 +35,7 @@ export function kafkaNodeSettings({
   node,
   cluster,
   logDir,
+  security,
 }: KafkaNodeConfigInput): Record<string, string | number | boolean> {
   const replication = cluster.length >= 3 ? 3 : 1;
   const minIsr = cluster.length >= 3 ? 2 : 1;
@@ -53,7 +66,35 @@ export function kafkaNodeSettings({
     'group.initial.rebalance.delay.ms': 0,
     'unclean.leader.election.enable': false,
   };
-  return lines;
+  return security ? { ...lines, ...secureListenerSettings(node, security) } : lines;
+}
+
+/**
+ * Secure mode: the one client listener is SASL_SSL (SCRAM-SHA-512 over TLS), and brokers talk
+ * to each other on it too, as their own SCRAM user. The KRaft controller listener stays
+ * PLAINTEXT on 127.0.0.1: only the brokers' own processes use it. No authorizer: every
+ * authenticated user may do everything (authentication is what this mode proves).
+ */
+function secureListenerSettings(
+  node: BrokerNode,
+  security: BrokerSecurity,
+): Record<string, string | number | boolean> {
+  const { username, password } = security.interBroker;
+  return {
+    listeners: `SASL_SSL://127.0.0.1:${node.port},CONTROLLER://127.0.0.1:${node.controllerPort}`,
+    'advertised.listeners': `SASL_SSL://127.0.0.1:${node.port}`,
+    'listener.security.protocol.map': 'SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT',
+    'inter.broker.listener.name': 'SASL_SSL',
+    'sasl.enabled.mechanisms': 'SCRAM-SHA-512',
+    'sasl.mechanism.inter.broker.protocol': 'SCRAM-SHA-512',
+    'listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config': `org.apache.kafka.common.security.scram.ScramLoginModule required username="${username}" password="${password}";`,
+    'ssl.keystore.type': 'PEM',
+    'ssl.keystore.location': security.keystoreFile,
+    'ssl.truststore.type': 'PEM',
+    'ssl.truststore.location': security.truststoreFile,
+    'ssl.client.auth': 'none',
+    'ssl.endpoint.identification.algorithm': 'https',
+  };
 }
 
 /** Settings of broker 1 of a topology. */

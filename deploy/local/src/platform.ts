@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { KafkaSecurity } from '@fanout/messaging';
 import { jaegerConfigYaml } from './jaeger-config';
 import {
   brokerProcess,
@@ -31,6 +32,15 @@ import {
 import { formatElapsed, type LogSink } from './progress';
 import { withProfileLock } from './profile-lock';
 import { provision } from './provision';
+import {
+  clientEnv,
+  clientSecurity,
+  ensureSecureKafka,
+  loadSecureKafka,
+  requireSecureKafka,
+  secureMechanism,
+  type SecureKafka,
+} from './secure-kafka';
 import { defaultTimeouts, type RunContext, type Timeouts } from './run-context';
 import { ensureServices, type ServiceOutcome } from './service-runner';
 import { serviceCatalog } from './services';
@@ -54,6 +64,32 @@ export interface StartOptions extends StackOptions {
   timeouts?: Partial<Timeouts>;
 }
 
+/** How clients reach a secure stack's Kafka (`up --secure`). */
+export interface PlatformSecurity {
+  protocol: 'SASL_SSL';
+  mechanism: typeof secureMechanism;
+  username: string;
+  /** `KAFKA_*` lines (and KAFKA_BROKERS) for a shell or a service: `set -a; . <envFile>`. */
+  envFile: string;
+  caFile: string;
+  /** The `KAFKA_*` variables a service needs; the password is passed by file. */
+  env: Record<string, string>;
+  /** The same, ready for `createKafkaClient({ security })` (holds the password: never log). */
+  kafka: KafkaSecurity;
+}
+
+function platformSecurity(material: SecureKafka, kafka: KafkaSecurity): PlatformSecurity {
+  return {
+    protocol: 'SASL_SSL',
+    mechanism: secureMechanism,
+    username: material.client.username,
+    envFile: material.envFile,
+    caFile: material.caFile,
+    env: clientEnv(material),
+    kafka,
+  };
+}
+
 export interface RunningPlatform {
   topology: Topology;
   endpoints: StackEndpoints;
@@ -62,6 +98,8 @@ export interface RunningPlatform {
   /** Names of the processes this call started (empty when everything was already healthy). */
   started: string[];
   services: ServiceOutcome[];
+  /** Set when the stack is secure: the credentials and CA clients need. */
+  security?: PlatformSecurity;
 }
 
 /**
@@ -82,6 +120,7 @@ export function resolveTopology(options: StackOptions = {}): Topology {
     ...options,
     brokers: options.brokers ?? recorded?.brokers ?? 1,
     portOffset: options.portOffset ?? recorded?.portOffset ?? 0,
+    secure: options.secure ?? recorded?.secure ?? false,
   });
 }
 
@@ -234,8 +273,16 @@ function contextFor(
       `profile "${topology.profile}" is running with port offset ${state.portOffset}, not ${topology.portOffset}`,
       `Omit --port-offset, or run \`npm run stack -- down --profile ${topology.profile}\` first.`,
     );
+  if (runningNames(state).length > 0 && (state.secure ?? false) !== topology.secure)
+    throw new PlatformError(
+      'FANOUT_PLATFORM_BAD_OPTION',
+      'kafka',
+      `profile "${topology.profile}" is running ${state.secure ? 'secure (SASL_SSL)' : 'without --secure (PLAINTEXT)'}`,
+      `Run \`npm run stack -- down --profile ${topology.profile}\` first, or use another --profile.`,
+    );
   state.brokers = topology.brokers.length;
   state.portOffset = topology.portOffset;
+  state.secure = topology.secure;
   const started: ManagedProcess[] = [];
   return {
     topology,
@@ -273,8 +320,12 @@ async function startUnlocked(options: StartOptions): Promise<RunningPlatform> {
   const ctx: RunContext = { ...contextFor(topology, options, log), paths, java };
   const root = options.root ?? repoRoot;
   log(
-    `▶ starting stack "${topology.profile}" (${topology.brokers.length} broker(s), port offset ${topology.portOffset}) in ${topology.stateDir}`,
+    `▶ starting stack "${topology.profile}" (${topology.brokers.length} broker(s), port offset ${topology.portOffset}${topology.secure ? ', secure: SASL_SSL' : ''}) in ${topology.stateDir}`,
   );
+  if (topology.secure) {
+    const material = await ensureSecureKafka(topology, log);
+    ctx.secure = { material, client: clientSecurity(material) };
+  }
   const steps: Record<ComponentName, (c: RunContext) => Promise<'already-healthy' | 'started'>> = {
     kafka: ensureKafka,
     registry: ensureRegistry,
@@ -326,12 +377,22 @@ async function startUnlocked(options: StartOptions): Promise<RunningPlatform> {
   }
   const endpoints = endpointsOf(topology);
   log(`✔ stack "${topology.profile}" is healthy (${formatElapsed(Date.now() - begun)})`);
+  const security = ctx.secure && platformSecurity(ctx.secure.material, ctx.secure.client);
+  if (security)
+    log(
+      [
+        `🔒 Kafka is SASL_SSL only (${security.mechanism}, user "${security.username}", CA ${security.caFile}).`,
+        `   Client settings (password by file): ${security.envFile}`,
+        ...Object.entries(security.env).map(([k, v]) => `     ${k}=${v}`),
+      ].join('\n'),
+    );
   return {
     topology,
     endpoints,
     env: endpointEnv(endpoints),
     started: ctx.started.map((p) => p.name),
     services,
+    ...(security ? { security } : {}),
   };
 }
 
@@ -354,6 +415,11 @@ async function stopUnlocked(options: StopOptions): Promise<string[]> {
     return p !== undefined && isOurs(p);
   });
   await stopProcesses(topology, state, names, log);
+  // A fully stopped profile forgets its mode: the next `up` is PLAINTEXT unless --secure.
+  if (Object.keys(state.processes).length === 0 && state.secure) {
+    state.secure = false;
+    saveState(topology, state);
+  }
   return running;
 }
 
@@ -369,6 +435,8 @@ export interface ComponentStatus {
 export interface PlatformStatus {
   profile: string;
   endpoints: StackEndpoints;
+  /** Set when the profile runs Kafka on SASL_SSL (no secret in it). */
+  security?: Omit<PlatformSecurity, 'kafka'>;
   healthy: boolean;
   components: ComponentStatus[];
   services: ComponentStatus[];
@@ -395,12 +463,17 @@ export async function platformStatus(options: StackOptions = {}): Promise<Platfo
     return p && isOurs(p) ? p : undefined;
   };
   const kafkaProcs = topology.brokers.map((b) => ours(brokerProcessName(b.nodeId)));
+  const material = topology.secure ? loadSecureKafka(topology) : undefined;
+  const client = material && clientSecurity(material);
   const [kafka, registry, jaeger] = await Promise.all([
     probe(async () => {
-      const count = await kafkaBrokerCount(endpoints.kafkaBrokers);
+      const count = await kafkaBrokerCount(
+        endpoints.kafkaBrokers,
+        topology.secure ? (client ?? clientSecurity(requireSecureKafka(topology))) : undefined,
+      );
       if (count < topology.brokers.length)
         throw new Error(`${count} of ${topology.brokers.length} brokers registered`);
-      return `${count} broker(s) at ${endpoints.kafkaBrokers.join(',')}`;
+      return `${count} broker(s) at ${endpoints.kafkaBrokers.join(',')}${topology.secure ? ` (SASL_SSL, ${secureMechanism})` : ''}`;
     }),
     probe(async () => {
       await registryReady(endpoints.schemaRegistryUrl);
@@ -454,9 +527,15 @@ export async function platformStatus(options: StackOptions = {}): Promise<Platfo
       logFile: join(topology.logDir, `${spec.name}.log`),
     });
   }
+  let security: PlatformStatus['security'];
+  if (material && client) {
+    const { kafka: _secret, ...shown } = platformSecurity(material, client);
+    security = shown;
+  }
   return {
     profile: topology.profile,
     endpoints,
+    ...(security ? { security } : {}),
     healthy: components.every((c) => c.healthy) && services.every((s) => s.healthy),
     components,
     services,
@@ -493,6 +572,7 @@ export async function restartBroker(
 ): Promise<void> {
   const topology = resolveTopology(options);
   const paths = await provision({ components: ['kafka'], log: options.log ?? (() => undefined) });
+  const material = topology.secure ? requireSecureKafka(topology) : undefined;
   const ctx: RunContext = {
     ...contextFor(topology, {}, options.log ?? console.log),
     paths,
@@ -500,6 +580,7 @@ export async function restartBroker(
       kafka: findJava('kafka', minimumJava.kafka, process.env.FANOUT_KAFKA_JAVA),
       registry: '',
     },
+    ...(material ? { secure: { material, client: clientSecurity(material) } } : {}),
   };
   await restartOneBroker(ctx, nodeId);
 }

@@ -1,6 +1,8 @@
+import type { KafkaSecurity } from '@fanout/messaging';
 import type { ManagedProcess } from './process-supervisor';
 import type { LogSink } from './progress';
 import type { ProvisionedPaths } from './provision';
+import type { SecureKafka } from './secure-kafka';
 import type { StackState } from './stack-state';
 import type { Topology } from './topology';
 
@@ -26,6 +28,8 @@ export interface RunContext {
   java: { kafka: string; registry: string };
   log: LogSink;
   timeouts: Timeouts;
+  /** Secure mode: the profile's TLS material and credentials, and how clients connect. */
+  secure?: { material: SecureKafka; client: KafkaSecurity };
   started: ManagedProcess[];
   record(proc: ManagedProcess): void;
 }

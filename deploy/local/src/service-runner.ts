@@ -5,10 +5,12 @@ import { PlatformError } from './platform-error';
 import { assertPortsFree } from './port-owner';
 import { isOurs, logTail, spawnManaged } from './process-supervisor';
 import type { RunContext } from './run-context';
+import { clientEnv } from './secure-kafka';
 import {
   serviceCatalog,
   serviceEntry,
   serviceEnv,
+  withoutKafkaSecurityEnv,
   type ServiceEnvContext,
   type ServiceRole,
   type ServiceSpec,
@@ -66,7 +68,8 @@ async function ensureService(
       args: ['--import', 'tsx', entry],
       cwd: root,
       env: {
-        ...process.env,
+        // The stack decides how services reach Kafka, not the shell that ran `up`.
+        ...withoutKafkaSecurityEnv(process.env),
         ...serviceEnv(spec, envContext),
         NODE_ENV: process.env.NODE_ENV ?? 'development',
       },
@@ -117,6 +120,7 @@ export async function ensureServices(
     endpoints: endpointsOf(ctx.topology),
     stateDir: ctx.topology.stateDir,
     portOffset: ctx.topology.portOffset,
+    ...(ctx.secure ? { kafkaSecurityEnv: clientEnv(ctx.secure.material) } : {}),
   };
   const outcomes: ServiceOutcome[] = [];
   for (const roles of tiers) {

@@ -7,6 +7,8 @@ export interface ServiceEnvContext {
   /** `.fanout/stack/<profile>`: SQLite files go under `data/<service>`. */
   stateDir: string;
   portOffset: number;
+  /** A secure stack's `KAFKA_SECURITY_PROTOCOL`, `KAFKA_SASL_*`, `KAFKA_SSL_*` for every service. */
+  kafkaSecurityEnv?: Record<string, string>;
 }
 
 export type ServiceRole = 'domain' | 'consumer' | 'saga' | 'sandbox';
@@ -70,6 +72,7 @@ export function sharedServiceEnv(
     HOST: '127.0.0.1',
     LOG_LEVEL: 'info',
     KAFKA_BROKERS: ctx.endpoints.kafkaBrokers.join(','),
+    ...ctx.kafkaSecurityEnv,
     SCHEMA_REGISTRY_URL: ctx.endpoints.schemaRegistryUrl,
     OTEL_EXPORTER_OTLP_ENDPOINT: ctx.endpoints.otlpHttpUrl,
     OTEL_SERVICE_NAME: spec.name,
@@ -79,6 +82,13 @@ export function sharedServiceEnv(
 
 export function serviceEnv(spec: ServiceSpec, ctx: ServiceEnvContext): Record<string, string> {
   return { ...sharedServiceEnv(spec, ctx), ...spec.env(ctx) };
+}
+
+/** Kafka security variables a service must not inherit from the shell that ran `up`. */
+export function withoutKafkaSecurityEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    Object.entries(env).filter(([k]) => !/^KAFKA_(SECURITY_PROTOCOL|SASL_|SSL_)/.test(k)),
+  );
 }
 
 export function serviceEntry(root: string, name: string): string {

@@ -8,6 +8,8 @@ export interface StackState {
   profile: string;
   brokers: number;
   portOffset: number;
+  /** Kafka runs on SASL_SSL (`up --secure`); reset when the profile is fully stopped. */
+  secure?: boolean;
   /** KRaft cluster id the brokers' storage was formatted with. */
   clusterId?: string;
   processes: Record<string, ManagedProcess>;

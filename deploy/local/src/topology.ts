@@ -16,6 +16,11 @@ export interface StackOptions {
   components?: readonly ComponentName[];
   /** Checkout root that holds `.fanout/`; default this checkout. */
   root?: string;
+  /**
+   * Kafka on SASL_SSL (SCRAM-SHA-512 over TLS with a throwaway CA) instead of PLAINTEXT.
+   * A running profile keeps its mode; a full `down` forgets it.
+   */
+  secure?: boolean;
 }
 
 export interface BrokerNode {
@@ -28,6 +33,8 @@ export interface Topology {
   profile: string;
   portOffset: number;
   components: readonly ComponentName[];
+  /** Kafka listens on SASL_SSL only (see secure-kafka.ts). */
+  secure: boolean;
   stateDir: string;
   logDir: string;
   dataDir: string;
@@ -87,6 +94,7 @@ export function compileTopology(options: StackOptions = {}): Topology {
     profile,
     portOffset,
     components: options.components ?? allComponents,
+    secure: options.secure ?? false,
     stateDir: dir,
     logDir: join(dir, 'logs'),
     dataDir: join(dir, 'data'),
