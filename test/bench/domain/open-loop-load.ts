@@ -1,5 +1,14 @@
 import { Pool } from 'undici';
 
+export interface OpenLoopResponse {
+  n: number;
+  dueAt: number;
+  latencyMs: number;
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
 export interface OpenLoopResult {
   sent: number;
   statuses: Record<string, number>;
@@ -22,6 +31,11 @@ export async function openLoopLoad(options: {
   path: string;
   headers: Record<string, string>;
   body: (n: number) => string;
+  /**
+   * Optional, per answered request: `dueAt` is the scheduled send time as epoch ms (the origin
+   * of its latency), for callers that time what happens after the answer (npm run bench, B1).
+   */
+  onResponse?: (response: OpenLoopResponse) => void;
 }): Promise<OpenLoopResult> {
   const pool = new Pool(options.url, { connections: options.connections, pipelining: 1 });
   const statuses: Record<string, number> = {};
@@ -29,21 +43,32 @@ export async function openLoopLoad(options: {
   const total = Math.round(options.rate * options.durationS);
   const inFlight: Promise<void>[] = [];
   const start = performance.now();
+  const startEpoch = Date.now();
   let next = 0;
   await new Promise<void>((resolve) => {
     const tick = () => {
       const now = performance.now();
       while (next < total && start + (next * 1000) / options.rate <= now) {
         const due = start + (next * 1000) / options.rate;
+        const n = next;
         const body = options.body(next);
         next += 1;
         inFlight.push(
           pool
             .request({ method: 'POST', path: options.path, headers: options.headers, body })
             .then(async (response) => {
-              await response.body.text();
+              const text = await response.body.text();
               statuses[response.statusCode] = (statuses[response.statusCode] ?? 0) + 1;
-              latenciesMs.push(performance.now() - due);
+              const latencyMs = performance.now() - due;
+              latenciesMs.push(latencyMs);
+              options.onResponse?.({
+                n,
+                dueAt: startEpoch + (due - start),
+                latencyMs,
+                status: response.statusCode,
+                headers: response.headers,
+                body: text,
+              });
             })
             .catch(() => {
               statuses.error = (statuses.error ?? 0) + 1;

@@ -3,6 +3,7 @@
 // partition and on several. Writes docs/bench-results/runtime.json.
 //
 //   node --import tsx test/bench/runtime/runtime-bench.ts [--quick] [--reps=N] [--only=<scenario>]
+//     [--json-out=<file>]   (npm run bench passes this, so docs/bench-results/runtime.json stays as recorded)
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -302,7 +303,9 @@ const report = {
   },
   results,
 };
-const out = join(root, 'docs', 'bench-results', only ? `runtime-${only}.json` : 'runtime.json');
+const out =
+  argValue('json-out') ??
+  join(root, 'docs', 'bench-results', only ? `runtime-${only}.json` : 'runtime.json');
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
 console.log(`results written to ${out}`);

@@ -6,6 +6,7 @@
 // Writes test/bench/saga/results/saga.json; docs/saga-benchmark.md reports it.
 //
 //   node --import tsx test/bench/saga/saga-bench.ts [--orders=N] [--rate=N] [--light-rate=N] [--seconds=N]
+//     [--json-out=<file>]   (default test/bench/saga/results/saga.json)
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -388,7 +389,7 @@ const report = {
   brokerTransactionCalibration: calibration,
   results: [throughput, latencyLight, latency],
 };
-const out = join(root, 'test/bench/saga/results/saga.json');
+const out = argValue('json-out') ?? join(root, 'test/bench/saga/results/saga.json');
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
 console.log(`wrote ${out}`);

@@ -1,0 +1,206 @@
+import { join } from 'node:path';
+import { createServer } from 'node:net';
+import type { BenchContext } from './bench-context';
+import {
+  API_LATENCIES_MS,
+  CONSUMER_ENV,
+  FANOUT_APIS,
+  TARGETS,
+  registrationBody,
+} from './bench-settings';
+import { runFanoutLoad, warmUp } from './fanout-load';
+import type { FanoutLoadResult } from './fanout-load';
+import { note, phase } from './progress';
+import { setupRecord } from './setup-record';
+import type { SetupRecord } from './setup-record';
+import type { TrackedChild } from './child-processes';
+
+export type B1ApproachId = 'sequential' | 'parallel' | 'event-driven';
+
+export interface B1Approach {
+  id: B1ApproachId;
+  name: string;
+  how: string;
+  result: FanoutLoadResult;
+}
+
+export interface B1Report {
+  benchmark: 'B1';
+  title: string;
+  quick: boolean;
+  setup: SetupRecord;
+  settings: Record<string, unknown>;
+  services: Record<string, Record<string, string>>;
+  approaches: B1Approach[];
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+/** Starts the in-request server (sequential or Promise.all) and waits until it listens. */
+async function startInline(
+  ctx: BenchContext,
+  mode: 'sequential' | 'parallel',
+  apiTargets: Record<string, { url: string; key: string }>,
+): Promise<{ tracked: TrackedChild; url: string }> {
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME };
+  for (const api of FANOUT_APIS) {
+    env[`${api.toUpperCase()}_API_URL`] = apiTargets[api]!.url;
+    env[`${api.toUpperCase()}_API_KEY`] = apiTargets[api]!.key;
+  }
+  let listening!: () => void;
+  const ready = new Promise<void>((resolve) => (listening = resolve));
+  const tracked = ctx.children.spawn(
+    `inline-${mode}`,
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'test/bench/report/inline-fanout-main.ts',
+      '--port',
+      String(port),
+      '--db',
+      join(ctx.workDir, `inline-${mode}-${Date.now()}.db`),
+      '--mode',
+      mode,
+    ],
+    {
+      cwd: ctx.root,
+      env,
+      onLine: (line) => {
+        if (line.includes('listening')) listening();
+      },
+    },
+  );
+  const outcome = await Promise.race([
+    ready.then(() => 'ready' as const),
+    tracked.exited.then(() => 'exited' as const),
+    new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 60_000)),
+  ]);
+  if (outcome !== 'ready') {
+    await ctx.children.stop(tracked, 5_000);
+    throw new Error(
+      `the in-request ${mode} server ${outcome === 'exited' ? 'exited' : 'did not listen within 60 s'} (see ${tracked.logFile}):\n${tracked.tail()}`,
+    );
+  }
+  return { tracked, url: `http://127.0.0.1:${port}` };
+}
+
+const APPROACHES: ReadonlyArray<{ id: B1ApproachId; name: string; how: string }> = [
+  {
+    id: 'sequential',
+    name: 'sequential calls in the request',
+    how: 'POST /users stores the user (SQLite), then calls email, CRM, analytics and search one after another, answers 201 after the last',
+  },
+  {
+    id: 'parallel',
+    name: 'Promise.all in the request',
+    how: 'POST /users stores the user (SQLite), then calls the four APIs at once (Promise.all), answers 201 when all four answered',
+  },
+  {
+    id: 'event-driven',
+    name: 'Fanout (event-driven)',
+    how: 'POST /users on user-service (user + outbox row in one SQLite transaction, 201), relay → Kafka (Avro, registry) → the four consumer services → the four APIs',
+  },
+];
+
+/**
+ * B1: the same registration told to the same four sandbox APIs (same latencies, same client
+ * requests) three ways, each under the same open-loop rate.
+ */
+export async function runB1(ctx: BenchContext): Promise<B1Report> {
+  const { options } = ctx;
+  const setup = setupRecord(ctx.root);
+  const set = await ctx.sets.ensure(options.b1Sampling);
+  const approaches: B1Approach[] = [];
+  const connectionsFor = (id: B1ApproachId) =>
+    id === 'event-driven' ? 100 : Math.max(100, Math.ceil(options.rate));
+  for (const approach of APPROACHES) {
+    phase(`B1 ${approach.name}: warm-up, then ${options.rate} req/s for ${options.durationS} s`);
+    let inline: { tracked: TrackedChild; url: string } | undefined;
+    try {
+      let url = set.services.userServiceUrl;
+      if (approach.id !== 'event-driven') {
+        inline = await startInline(ctx, approach.id, set.services.apiTargets);
+        url = inline.url;
+      }
+      const prefix = `b1-${approach.id}-${Date.now().toString(36)}`;
+      await warmUp({
+        url,
+        connections: connectionsFor(approach.id),
+        sandbox: set.sandbox,
+        prefix: `${prefix}-warm`,
+        rate: options.warmupRate,
+        seconds: options.warmupS,
+      });
+      const result = await runFanoutLoad({
+        label: `B1 ${approach.id}`,
+        url,
+        rate: options.rate,
+        durationS: options.durationS,
+        connections: connectionsFor(approach.id),
+        doneSource: approach.id === 'event-driven' ? 'ledger' : 'header',
+        sandbox: set.sandbox,
+        ...(approach.id === 'event-driven' ? { reader: set.reader } : {}),
+        drainTimeoutS: 180,
+        prefix,
+      });
+      if (!result.drained) set.clean = false;
+      note(
+        `${approach.id}: user-facing p50/p95/p99 ${result.userFacingMs.p50}/${result.userFacingMs.p95}/${result.userFacingMs.p99} ms · all APIs done p99 ${result.allDoneMs.p99} ms · ${result.delivery.fullyDelivered}/${result.delivery.accepted} fully delivered, ${result.delivery.duplicated} duplicated`,
+      );
+      approaches.push({ ...approach, result });
+    } finally {
+      if (inline) await ctx.children.stop(inline.tracked, 10_000);
+    }
+  }
+  return {
+    benchmark: 'B1',
+    title: 'Fan-out latency: four APIs told about a registration, three ways',
+    quick: options.quick,
+    setup,
+    settings: {
+      offeredRate: options.rate,
+      measuredSeconds: options.durationS,
+      warmUp: `${options.warmupRate} req/s for ${options.warmupS} s before each approach (not measured)`,
+      load: "open loop (constant arrival, undici Pool); latency from each request's scheduled send time, so queueing counts (no coordinated omission)",
+      connections: Object.fromEntries(APPROACHES.map((a) => [a.id, connectionsFor(a.id)])),
+      apiLatenciesMs: API_LATENCIES_MS,
+      apiLatencyHow:
+        'sandbox-apis admin faults API, PATCH /_admin/faults {api: {latency: {type: fixed, ms}}}, after POST /_admin/reset',
+      payloadBytes: Buffer.byteLength(registrationBody('b1-event-driven-xxxxxxxx', 12_345)),
+      sampling: `${options.b1Sampling * 100}% (parentbased_traceidratio) on every service of the event-driven path; the in-request servers have no tracing SDK`,
+      inRequestClient:
+        '@fanout/downstream clients (same requests and idempotency keys as the consumers; analytics track and search upsert one call each, no batching), bulkhead 2048',
+      consumerEnv: CONSUMER_ENV,
+      allDoneHow: {
+        'in-request':
+          "x-apis-done-at header: the server's clock when the last API answered, minus the scheduled send time",
+        'event-driven':
+          'the call ledger (fanout.audit.api-calls): per API, the first SUCCESS attempt naming the event, startedAt + latencyMs; the latest of the four, minus the scheduled send time of the POST',
+      },
+      deliveryCheck:
+        'every accepted POST (201) must have exactly one effect at each of the four APIs (sandbox effects record)',
+      targets: {
+        userFacingP99Ms: TARGETS.userFacingP99Ms,
+        atRate: TARGETS.userFacingRate,
+        allDoneP99Ms: TARGETS.allDoneP99Ms,
+      },
+    },
+    services: set.services.settings,
+    approaches,
+  };
+}

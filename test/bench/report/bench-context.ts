@@ -1,0 +1,14 @@
+import type { ChildProcesses } from './child-processes';
+import type { ReportOptions } from './report-options';
+import type { ServiceSets } from './service-sets';
+
+/** What every benchmark of the report gets from the harness. */
+export interface BenchContext {
+  root: string;
+  options: ReportOptions;
+  children: ChildProcesses;
+  sets: ServiceSets;
+  workDir: string;
+  /** FANOUT_* variables pointing @fanout/test-platform at the bench stack. */
+  platformEnv: Record<string, string>;
+}
