@@ -94,4 +94,47 @@ describe('event publisher', () => {
     expect(first!.partition).toBe(second!.partition);
     expect(sends[0]!.every((r) => r.partition >= 0 && r.partition < 6)).toBe(true);
   });
+
+  it('replaces a producer whose sequence numbers the broker refuses, so the next publish gets through', async () => {
+    // kafkajs 2.2.4 keeps failing every send of a producer once the broker answered
+    // OUT_OF_ORDER_SEQUENCE_NUMBER (seen after a leader failover mid-request).
+    const base = fakeKafka(-1);
+    const created: string[] = [];
+    const kafka = {
+      ...base.kafka,
+      producer: () => {
+        const producer = (
+          base.kafka as unknown as { producer: () => Record<string, unknown> }
+        ).producer();
+        const id = `producer-${created.length + 1}`;
+        created.push(id);
+        if (id !== 'producer-1') return producer;
+        return {
+          ...producer,
+          sendBatch: async () => {
+            const refused = Object.assign(
+              new Error('The broker received an out of order sequence number'),
+              {
+                name: 'KafkaJSProtocolError',
+                type: 'OUT_OF_ORDER_SEQUENCE_NUMBER',
+                retriable: false,
+              },
+            );
+            throw Object.assign(new Error(refused.message), {
+              name: 'KafkaJSNumberOfRetriesExceeded',
+              cause: refused,
+            });
+          },
+        };
+      },
+    } as unknown as Kafka;
+    const publisher = new EventPublisher({ kafka, codec });
+    await publisher.connect();
+    await expect(publisher.publish(request('a'))).rejects.toMatchObject({
+      code: 'FANOUT_PUBLISH_FAILED',
+    });
+    await expect(publisher.publish(request('a'))).resolves.toMatchObject({ topic: 't' });
+    expect(created).toEqual(['producer-1', 'producer-2']);
+    expect(base.written.map((r) => r.key)).toEqual(['a']);
+  });
 });

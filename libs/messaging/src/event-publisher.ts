@@ -70,26 +70,31 @@ interface EventMetadata {
  * one request in flight), which is what the outbox relay needs.
  */
 export class EventPublisher {
-  private readonly producer: Producer;
+  private producer: Producer;
+  private readonly createProducer: () => Producer;
   private readonly codec: EventCodec;
   private readonly timeoutMs: number;
   private readonly tracer = messagingTracer();
   private readonly partitions: PartitionResolver;
   private connected = false;
+  /** The producer was replaced while connected and its successor could not connect yet. */
+  private reconnect = false;
 
   constructor(options: EventPublisherOptions) {
     this.codec = options.codec;
     this.partitions = new PartitionResolver(options.kafka);
     this.timeoutMs = options.timeoutMs ?? 30_000;
-    this.producer = options.kafka.producer({
-      // Records carry an explicit partition (PartitionResolver, the same murmur2 choice); naming
-      // the partitioner also keeps kafkajs from warning about its v2 default.
-      createPartitioner: Partitioners.DefaultPartitioner,
-      ...options.producer,
-      idempotent: true,
-      // kafkajs keeps idempotent ordering only with a single request in flight.
-      maxInFlightRequests: 1,
-    });
+    this.createProducer = () =>
+      options.kafka.producer({
+        // Records carry an explicit partition (PartitionResolver, the same murmur2 choice);
+        // naming the partitioner also keeps kafkajs from warning about its v2 default.
+        createPartitioner: Partitioners.DefaultPartitioner,
+        ...options.producer,
+        idempotent: true,
+        // kafkajs keeps idempotent ordering only with a single request in flight.
+        maxInFlightRequests: 1,
+      });
+    this.producer = this.createProducer();
   }
 
   async connect(): Promise<void> {
@@ -187,8 +192,14 @@ export class EventPublisher {
         });
     let metadata: RecordMetadata[];
     try {
+      if (this.reconnect) {
+        this.connected = false;
+        await this.connect();
+        this.reconnect = false;
+      }
       metadata = await this.sendConfirmed(byTopic, sendSpan);
     } catch (error) {
+      if (producerIdStale(error)) await this.replaceProducer();
       const wrapped = wrapKafkaError(error, 'publish failed');
       endWithError(sendSpan, wrapped);
       if (!single) for (const span of createSpans) endWithError(span, wrapped);
@@ -245,6 +256,25 @@ export class EventPublisher {
     }
   }
 
+  /**
+   * kafkajs 2.2.4 never recovers an idempotent producer whose sequence numbers the broker refuses
+   * (OUT_OF_ORDER_SEQUENCE_NUMBER after a partition leader died mid-request): every later send
+   * fails the same way, so an outbox relay would retry forever (found by the chaos suite's
+   * broker kill). A new producer gets a new producer id and fresh sequences; the caller sends the
+   * failed records again (at least once: consumers dedupe by event id).
+   */
+  private async replaceProducer(): Promise<void> {
+    const stale = this.producer;
+    this.producer = this.createProducer();
+    await stale.disconnect().catch(() => undefined);
+    if (!this.connected) return;
+    try {
+      await this.producer.connect();
+    } catch {
+      this.reconnect = true;
+    }
+  }
+
   private async partitionOf(topic: string, key: string): Promise<number> {
     try {
       return await this.partitions.partitionOf(topic, key);
@@ -253,6 +283,22 @@ export class EventPublisher {
       throw wrapKafkaError(error, `cannot read the partitions of ${topic}`);
     }
   }
+}
+
+/** Broker errors after which this producer id's sequence state is gone for good. */
+const STALE_PRODUCER_ID = new Set([
+  'OUT_OF_ORDER_SEQUENCE_NUMBER',
+  'UNKNOWN_PRODUCER_ID',
+  'INVALID_PRODUCER_EPOCH',
+]);
+
+function producerIdStale(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current; depth++) {
+    if (STALE_PRODUCER_ID.has((current as { type?: string }).type ?? '')) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
 }
 
 function readMetadata(request: PublishRequest): EventMetadata {

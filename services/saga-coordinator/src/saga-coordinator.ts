@@ -283,6 +283,13 @@ export class SagaCoordinator {
             transactionTimeout: 60_000,
           });
           await producer.connect();
+          // connect() only gets an idempotent producer id: kafkajs sends the InitProducerId that
+          // fences the transactional id lazily, at the first transaction. Fence now, before the
+          // restore: the broker answers it only once the last owner's open transaction is
+          // committed or aborted (e.g. an in-doubt commit after a broker died), so the changelog
+          // read next holds its outcome. (Found by the chaos suite: restored without it, sagas
+          // whose start was committed late were lost and their replies dead-lettered.)
+          await (await producer.transaction()).abort();
           owned.producer = producer;
         }),
       );
