@@ -84,6 +84,24 @@ describe('scrubString', () => {
     );
   });
 
+  it('replaces the value of any query parameter the key rules call sensitive, not only a fixed list', () => {
+    // Names clients really send: a header name as a parameter, OAuth's secret, personal fields.
+    expect(
+      scrubString(
+        '/users?x-api-key=dk1&client_secret=s2&phone=%2B49+151&full_name=Ada+L&user_name=ada&page=2',
+      ),
+    ).toBe(
+      `/users?x-api-key=${REDACTED}&client_secret=${REDACTED}&phone=${REDACTED}&full_name=${REDACTED}&user_name=${REDACTED}&page=2`,
+    );
+    // Any case, percent-encoded names, `;` separators, and the short names kept from before.
+    expect(scrubString('/x?API_KEY=a&%70assword=b;sessionId=c&key=d&sig=e&reference=r-1')).toBe(
+      `/x?API_KEY=${REDACTED}&%70assword=${REDACTED};sessionId=${REDACTED}&key=${REDACTED}&sig=${REDACTED}&reference=r-1`,
+    );
+    // Non-personal parameters stay readable, empty values stay empty.
+    const plain = '/v1/messages?reference=ord-1&user_id=u-1&name=welcome&token=';
+    expect(scrubString(plain)).toBe(plain);
+  });
+
   it('keeps a JSON line valid: no replacement crosses into the next field', () => {
     const line = JSON.stringify({
       url: '/u?email=ada%40example.com',

@@ -5,7 +5,8 @@
 // - by key: the attribute or field name says what it holds (`user.email`, `password`,
 //   `http.request.header.authorization`); the whole value is replaced;
 // - by value: a free-text value contains an email address, a bearer token, URL credentials or a
-//   secret query parameter (`url.full`, `exception.message`); only the matching part is replaced.
+//   query parameter whose name the key rules call sensitive (`?x-api-key=`, `&phone=`), in
+//   `url.full`, `exception.message` or a logged `req.url`; only the matching part is replaced.
 // Phone numbers and postal addresses have no reliable value pattern (ids and timestamps look
 // alike), so they are caught by key only: name fields for what they hold.
 
@@ -168,17 +169,33 @@ export function isSensitiveKey(key: string): boolean {
 const EMAIL = /[A-Za-z0-9._%+-]+(?:@|%40)[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
 const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi;
 const URL_CREDENTIALS = /(\b[a-z][a-z0-9+.-]*:\/\/)[^\s/@:"\\]+:[^\s/@"\\]+@/gi;
-const SECRET_QUERY =
-  /([?&;](?:api[_-]?key|apikey|access[_-]?token|token|password|secret|signature|sig|key|email)=)[^&#\s"\\]*/gi;
+/** A query parameter; the name decides (by the key rules above) whether its value is kept. */
+const QUERY_PARAM = /([?&;])([^=&#?;\s"\\]{1,100})=([^&#;\s"\\]*)/g;
+/** Short names that are secrets only as query parameters (`?key=`, `?sig=`). */
+const SECRET_QUERY_NAMES = new Set(['key', 'sig']);
 
-/** Replaces emails, bearer/basic credentials, URL credentials and secret query values inside a string. */
+function isSensitiveQueryName(name: string): boolean {
+  let decoded = name;
+  try {
+    decoded = decodeURIComponent(name.replace(/\+/g, ' '));
+  } catch {
+    // a malformed escape: judge the raw name
+  }
+  return SECRET_QUERY_NAMES.has(decoded.toLowerCase()) || isSensitiveKey(decoded);
+}
+
+function scrubQuery(match: string, separator: string, name: string, value: string): string {
+  return value !== '' && isSensitiveQueryName(name) ? `${separator}${name}=${REDACTED}` : match;
+}
+
+/** Replaces emails, bearer/basic credentials, URL credentials and sensitive query values inside a string. */
 /** Every pattern above needs one of these markers; most values (ids, routes) have none. */
 const MARKERS = /[=@]|%40|bearer|basic/i;
 
 export function scrubString(value: string): string {
   if (!MARKERS.test(value)) return value;
   let out = value;
-  if (out.includes('=')) out = out.replace(SECRET_QUERY, `$1${REDACTED}`);
+  if (out.includes('=')) out = out.replace(QUERY_PARAM, scrubQuery);
   if (out.includes('@') || out.includes('%40')) {
     out = out.replace(URL_CREDENTIALS, `$1${REDACTED}@`).replace(EMAIL, REDACTED_EMAIL);
   }
