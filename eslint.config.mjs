@@ -10,6 +10,7 @@ export default tseslint.config(
       '**/node_modules/**',
       '**/dist/**',
       '.nx/**',
+      '.fanout/**',
       'libs/contracts/src/generated/**',
       'docs/**',
     ],
