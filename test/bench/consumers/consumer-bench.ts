@@ -6,16 +6,20 @@
 //
 //   node --import tsx test/bench/consumers/consumer-bench.ts [--quick] [--only=0ms|50ms]
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Session } from 'node:inspector/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import { RegistryCodec, newMetadata } from '@fanout/contracts';
 import type { UserRegistered } from '@fanout/contracts';
 import { startConsumerService } from '@fanout/consumer-kit';
+import { EventPublisher } from '@fanout/messaging';
 import { crmConsumer } from '@fanout/crm-consumer/consumer';
 import { CrmApi, DownstreamClient, Secret, idempotencyKey } from '@fanout/downstream';
 import { createLogger } from '@fanout/telemetry';
@@ -54,6 +58,31 @@ const forcedConcurrency = process.argv.find((a) => a.startsWith('--max-concurren
 const concurrencyOf = (scenario: Scenario): number =>
   forcedConcurrency ? Number(forcedConcurrency) : scenario.maxConcurrent;
 const client = { timeoutMs: 5_000 };
+/**
+ * `--live=<events/s>`: the kit consumes while this process publishes at that rate (instead of a
+ * pre-filled topic), and the run reports the time from publish to the API's answer per event
+ * (p50/p95/p99): what a fetch cycle adds to an event's latency. Kit variant only.
+ */
+const liveRate = Number(process.argv.find((a) => a.startsWith('--live='))?.slice(7) ?? 0);
+/** `--cpu-prof=<dir>`: a V8 CPU profile of the consuming phase only, one file per run. */
+const cpuProfDir = process.argv.find((a) => a.startsWith('--cpu-prof='))?.slice(11);
+
+/** Profiles `work` (not the fill or the setup) when --cpu-prof is given. */
+async function profiled<T>(name: string, work: () => Promise<T>): Promise<T> {
+  if (!cpuProfDir) return work();
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  try {
+    return await work();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    mkdirSync(cpuProfDir, { recursive: true });
+    writeFileSync(join(cpuProfDir, `${name}.cpuprofile`), JSON.stringify(profile));
+    session.disconnect();
+  }
+}
 const kitEnv = {
   CONSUMER_CONCURRENCY: '200',
   DEDUPE_ENABLED: process.argv.includes('--no-dedupe') ? 'false' : 'true',
@@ -68,32 +97,57 @@ const kafka = new Kafka({
 });
 const codec = new RegistryCodec({ registry: { url: endpoints.schemaRegistryUrl } });
 
+/** A port free right now on 127.0.0.1 (the sandbox binds it a moment later). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/**
+ * The sandbox at LOG_LEVEL warn: at info Fastify logs two lines per request, which costs the
+ * API process (and this one, reading its pipe) more CPU than the request itself.
+ */
 async function startSandboxProcess(): Promise<{ child: ChildProcess; url: string }> {
+  const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'services/sandbox-apis/src/main.ts'], {
     cwd: root,
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
-      PORT: '0',
-      LOG_LEVEL: 'info',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
       OTEL_TRACES_EXPORTER: 'none',
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'inherit', 'inherit'],
   });
-  let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('sandbox did not start in 60 s')), 60_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /"url":"(http:\/\/[^"]+)"/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-  });
-  child.stdout!.resume();
-  return { child, url };
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`sandbox exited (${child.exitCode})`);
+    const ok = await fetch(`${url}/healthz`).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (ok) return { child, url };
+    if (Date.now() > deadline) throw new Error('sandbox did not start in 60 s');
+    await sleep(200);
+  }
+}
+
+/** CPU time (user + system, µs) a child process has used so far, from /proc (Linux). */
+function childCpuMicros(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime are fields 14 and 15 of stat (index 11, 12 after the command), in ticks.
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return undefined;
+  }
 }
 
 async function admin(url: string, path: string, method = 'GET', body?: unknown): Promise<unknown> {
@@ -116,31 +170,29 @@ async function createTopic(): Promise<string> {
   return topic;
 }
 
-/** Pre-produces `count` registrations (≈ 200-byte Avro payloads, distinct keys). */
+/**
+ * Pre-produces `count` registrations (≈ 200-byte Avro payloads, distinct keys) through the
+ * EventPublisher, so records carry the same headers as user-service's (event id, trace…).
+ */
 async function fill(topic: string, count: number): Promise<void> {
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
+  const publisher = new EventPublisher({ kafka, codec });
+  await publisher.connect();
   for (let start = 0; start < count; start += 1_000) {
-    const messages = await Promise.all(
-      Array.from({ length: Math.min(1_000, count - start) }, async (_, i) => {
-        const userId = `bench-${start + i}-${Math.random().toString(36).slice(2, 8)}`;
-        const value: UserRegistered = {
-          metadata: newMetadata({ producer: 'consumer-bench' }),
-          userId,
-          email: `${userId}@example.com`,
-          name: `Bench User ${start + i}`,
-          marketingConsent: false,
-          locale: 'en-GB',
-        };
-        return {
-          key: userId,
-          value: await codec.encode('fanout.user.UserRegistered', value, topic),
-        };
-      }),
-    );
-    await producer.send({ topic, acks: -1, messages });
+    const requests = Array.from({ length: Math.min(1_000, count - start) }, (_, i) => {
+      const userId = `bench-${start + i}-${Math.random().toString(36).slice(2, 8)}`;
+      const value: UserRegistered = {
+        metadata: newMetadata({ producer: 'consumer-bench' }),
+        userId,
+        email: `${userId}@example.com`,
+        name: `Bench User ${start + i}`,
+        marketingConsent: false,
+        locale: 'en-GB',
+      };
+      return { topic, key: userId, eventType: 'fanout.user.UserRegistered', value };
+    });
+    await publisher.publishBatch(requests);
   }
-  await producer.disconnect();
+  await publisher.disconnect();
 }
 
 interface SandboxRequest {
@@ -149,27 +201,52 @@ interface SandboxRequest {
   durationMs: number;
 }
 
-/** Waits until `count` contacts exist, then measures first request start → last response. */
+/**
+ * Waits until `count` contacts exist, then measures first request start → last response.
+ * CPU: `cpuMicrosPerEvent` is this process's CPU from `cpuFrom` (start-up included) per event;
+ * `steadyCpuMicrosPerEvent` only counts the CPU spent while the delivered count went from 10%
+ * to 90% of `count` (sampled every 250 ms), which leaves start-up, group join and the tail out.
+ */
 async function measure(
   url: string,
   count: number,
   timeoutMs: number,
+  cpuFrom?: NodeJS.CpuUsage,
 ): Promise<{
   eventsPerSecond: number;
   seconds: number;
   requests: number;
   statuses: Record<string, number>;
+  cpuMicrosPerEvent?: number;
+  steadyCpuMicrosPerEvent?: number;
+  steadyEventsPerSecond?: number;
 }> {
   const deadline = Date.now() + timeoutMs;
+  const samples: Array<{ keys: number; cpu: number; at: number }> = [];
+  const cpuNow = (): number => {
+    const usage = process.cpuUsage();
+    return usage.user + usage.system;
+  };
   for (;;) {
     const report = (await admin(url, '/_admin/effects?api=crm&limit=1')) as {
       totals: { keys: number };
     };
+    samples.push({ keys: report.totals.keys, cpu: cpuNow(), at: performance.now() });
     if (report.totals.keys >= count) break;
     if (Date.now() > deadline)
       throw new Error(`only ${report.totals.keys}/${count} delivered in ${timeoutMs} ms`);
-    await sleep(500);
+    await sleep(250);
   }
+  const cpu = cpuFrom ? process.cpuUsage(cpuFrom) : undefined;
+  const from = samples.find((sample) => sample.keys >= count * 0.1);
+  const to = samples.findLast((sample) => sample.keys <= count * 0.9);
+  const steady =
+    from && to && to.keys - from.keys >= count * 0.3
+      ? {
+          steadyCpuMicrosPerEvent: Math.round((to.cpu - from.cpu) / (to.keys - from.keys)),
+          steadyEventsPerSecond: Math.round(((to.keys - from.keys) * 1000) / (to.at - from.at)),
+        }
+      : {};
   const { requests } = (await admin(url, '/_admin/requests?api=crm&limit=100000')) as {
     requests: SandboxRequest[];
   };
@@ -183,6 +260,8 @@ async function measure(
     seconds: Number(seconds.toFixed(2)),
     requests: requests.length,
     statuses,
+    ...(cpu ? { cpuMicrosPerEvent: Math.round((cpu.user + cpu.system) / count) } : {}),
+    ...steady,
   };
 }
 
@@ -192,7 +271,7 @@ async function runKit(
 ): Promise<Awaited<ReturnType<typeof measure>>> {
   const count = Math.round(scenario.kitEvents * scale);
   const topic = await createTopic();
-  await fill(topic, count);
+  if (!liveRate) await fill(topic, count);
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-crm-'));
   const env = {
     PORT: '0',
@@ -209,15 +288,98 @@ async function runKit(
     ...kitEnv,
   };
   const config = crmConsumer.loadConfig(env);
-  const service = await startConsumerService(crmConsumer, config, {
-    logger: createLogger({ name: 'bench', level: 'warn' }),
+  return profiled(`kit-${scenario.name}`, async () => {
+    const cpuFrom = process.cpuUsage();
+    const service = await startConsumerService(crmConsumer, config, {
+      logger: createLogger({ name: 'bench', level: 'warn' }),
+    });
+    try {
+      await service.consuming;
+      if (!liveRate) return await measure(url, count, 600_000, cpuFrom);
+      return await measureLive(url, topic, count, cpuFrom);
+    } finally {
+      await service.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
+}
+
+/** A registration for the live run: its user id names the CRM request path. */
+function registration(topic: string, userId: string, n: number) {
+  const value: UserRegistered = {
+    metadata: newMetadata({ producer: 'consumer-bench' }),
+    userId,
+    email: `${userId}@example.com`,
+    name: `Bench User ${n}`,
+    marketingConsent: false,
+    locale: 'en-GB',
+  };
+  return { topic, key: userId, eventType: 'fanout.user.UserRegistered', value };
+}
+
+const percentile = (sorted: number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? NaN;
+
+/**
+ * Publishes `count` events at `liveRate` while the kit consumes (after one warm-up event went
+ * through, so the group has joined), then reports publish → API answer latency per event.
+ */
+async function measureLive(
+  url: string,
+  topic: string,
+  count: number,
+  cpuFrom: NodeJS.CpuUsage,
+): Promise<Awaited<ReturnType<typeof measure>> & Record<string, unknown>> {
+  const publisher = new EventPublisher({ kafka, codec });
+  await publisher.connect();
   try {
-    await service.consuming;
-    return await measure(url, count, 600_000);
+    await publisher.publish(registration(topic, 'bench-warmup', -1));
+    await measure(url, 1, 120_000);
+    const publishedAt = new Map<string, number>();
+    const tickMs = 20;
+    const perTick = Math.max(1, Math.round((liveRate * tickMs) / 1000));
+    const started = performance.now();
+    const measuring = measure(url, count + 1, 600_000, cpuFrom);
+    for (let n = 0; n < count; ) {
+      const batch = [];
+      for (let i = 0; i < perTick && n < count; i += 1, n += 1) {
+        const userId = `bench-${n}-${Math.random().toString(36).slice(2, 8)}`;
+        batch.push(registration(topic, userId, n));
+      }
+      const at = Date.now();
+      for (const request of batch) publishedAt.set(request.key, at);
+      await publisher.publishBatch(batch);
+      // Paced against the start, so a slow publish does not lower the rate.
+      const due = started + (n / perTick) * tickMs;
+      const wait = due - performance.now();
+      if (wait > 0) await sleep(wait);
+    }
+    const result = await measuring;
+    const { requests } = (await admin(url, '/_admin/requests?api=crm&limit=100000')) as {
+      requests: Array<SandboxRequest & { path: string }>;
+    };
+    const latencies: number[] = [];
+    for (const request of requests) {
+      const id = decodeURIComponent(request.path.split('/').pop() ?? '');
+      const at = publishedAt.get(id);
+      if (at !== undefined) latencies.push(request.at - at);
+    }
+    latencies.sort((a, b) => a - b);
+    return {
+      ...result,
+      live: {
+        rate: liveRate,
+        events: latencies.length,
+        publishToAnswerMs: {
+          p50: percentile(latencies, 50),
+          p95: percentile(latencies, 95),
+          p99: percentile(latencies, 99),
+          max: latencies.at(-1),
+        },
+      },
+    };
   } finally {
-    await service.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await publisher.disconnect();
   }
 }
 
@@ -236,6 +398,7 @@ async function runPlain(
     bulkhead: { maxConcurrent: concurrencyOf(scenario) },
   });
   const crm = new CrmApi(downstream);
+  const cpuFrom = process.cpuUsage();
   const consumer = kafka.consumer({ groupId: uniqueName('bench-plain'), maxWaitTimeInMs: 500 });
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
@@ -259,7 +422,7 @@ async function runPlain(
     },
   });
   try {
-    return await measure(url, count, 600_000);
+    return await measure(url, count, 600_000, cpuFrom);
   } finally {
     await consumer.disconnect();
     await downstream.close();
@@ -278,20 +441,28 @@ try {
         'PUT',
         scenario.latencyMs > 0 ? { latency: { type: 'fixed', ms: scenario.latencyMs } } : {},
       );
+      const sandboxCpuBefore = childCpuMicros(sandbox.child.pid);
       const result =
         variant === 'kit'
           ? await runKit(sandbox.url, scenario)
           : await runPlain(sandbox.url, scenario);
+      const sandboxCpuAfter = childCpuMicros(sandbox.child.pid);
+      const events =
+        variant === 'kit'
+          ? Math.round(scenario.kitEvents * scale)
+          : Math.round(scenario.plainEvents * scale);
       const row = {
         maxConcurrent: concurrencyOf(scenario),
         scenario: scenario.name,
         variant,
         latencyMs: scenario.latencyMs,
         ...result,
-        events:
-          variant === 'kit'
-            ? Math.round(scenario.kitEvents * scale)
-            : Math.round(scenario.plainEvents * scale),
+        // The API process's CPU per event (includes the bench's admin reads of its logs).
+        ...(sandboxCpuBefore !== undefined && sandboxCpuAfter !== undefined
+          ? { sandboxCpuMicrosPerEvent: Math.round((sandboxCpuAfter - sandboxCpuBefore) / events) }
+          : {}),
+        loadavg1m: Number(loadavg()[0]!.toFixed(2)),
+        events,
       };
       console.log(JSON.stringify(row));
       results.push(row);
@@ -331,6 +502,9 @@ const setup = {
   },
   scale,
 };
-writeFileSync(join(here, 'last-run.json'), `${JSON.stringify({ setup, results }, null, 2)}\n`);
+// `--out=<file>` keeps exploratory runs from replacing the recorded one.
+const outFile =
+  process.argv.find((a) => a.startsWith('--out='))?.slice(6) ?? join(here, 'last-run.json');
+writeFileSync(outFile, `${JSON.stringify({ setup, results }, null, 2)}\n`);
 console.log(JSON.stringify(setup));
 process.exit(0);
