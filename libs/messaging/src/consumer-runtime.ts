@@ -77,6 +77,12 @@ export interface ConsumerRuntimeOptions {
     perPartition?: number;
     /** Partitions processed at once by this instance. Default 32. */
     partitions?: number;
+    /**
+     * Offsets of one partition dispatched but not yet committable (a slow event holds back the
+     * finished ones after it). Dispatch waits at this bound, so redelivery after a crash stays
+     * bounded. Default 20 × perPartition, at least 1,000.
+     */
+    maxPendingPerPartition?: number;
   };
   retry?: RetryOptions;
   /**
@@ -84,8 +90,15 @@ export interface ConsumerRuntimeOptions {
    * under that folder, or false to rely on the downstream Idempotency-Key alone.
    */
   dedupe?: DedupeStore | { dataDir: string; maxEntries?: number; maxAgeMs?: number } | false;
-  /** How often finished offsets are committed while a batch runs. Default 1 s. */
+  /** How often finished offsets are committed. Default 1 s. */
   commitIntervalMs?: number;
+  /**
+   * Runs before every offset commit and must resolve first; a rejection skips that commit (it is
+   * tried again at the next interval). The offsets to commit are chosen before it is called, so
+   * whatever their events recorded before finishing (e.g. audit records buffered for a batched
+   * publish) is covered by a hook that flushes what was recorded up to the call.
+   */
+  beforeCommit?: () => Promise<void>;
   /** How long in-flight work of a revoked partition may finish before we give it up. */
   revokeDrainMs?: number;
   /**
@@ -121,15 +134,16 @@ export function createConsumerRuntime(options: ConsumerRuntimeOptions): Consumer
 }
 
 interface PartitionState {
+  key: string;
   topic: string;
   partition: number;
+  /** The group generation this state belongs to; older states are never committed. */
+  generation: number;
   tracker: OffsetTracker;
   scheduler: KeyScheduler;
   committed: number;
-  lastCommitAt: number;
-  /** The commit in flight, if any; a request meanwhile sets `commitAgain`. */
-  committing: Promise<boolean> | null;
-  commitAgain: boolean;
+  /** Dispatchers waiting for the pending span to shrink below its bound. */
+  roomWaiters: Array<() => void>;
 }
 
 const REBALANCE_ERRORS = new Set([
@@ -152,14 +166,19 @@ const MAX_BATCH_LINKS = 128;
  *
  * - eachBatch with autoCommit off: events of a batch are dispatched through a KeyScheduler
  *   (same key in order, distinct keys in parallel, `perPartition` in flight), and only the
- *   contiguous prefix of finished offsets is committed (OffsetTracker), periodically and at
- *   the end of each batch. A crash anywhere redelivers, never skips.
- * - A batch holds its partition until its in-flight work drains: the next fetch of that
- *   partition starts only then, so memory is bounded by the batch plus the window. A timer
- *   keeps heartbeating meanwhile, so long handlers do not cost the group membership.
- * - On a rebalance (seen by heartbeat or commit), a partition stops dispatching, lets its
- *   in-flight work finish within `revokeDrainMs`, commits the prefix and returns, so kafkajs
- *   rejoins. Whatever was not committed is redelivered to the next owner.
+ *   contiguous prefix of finished offsets is committed (OffsetTracker), on a timer and before
+ *   a revoke or shutdown. A crash anywhere redelivers, never skips.
+ * - Fetching is pipelined: once a batch is dispatched, eachBatch resolves the fetch position
+ *   past the last dispatched record and returns while its events are still in flight, so the
+ *   next fetch overlaps them (kafkajs fetches a broker's partitions only after every batch of
+ *   the previous fetch returned). Two bounds hold dispatch back: `perPartition` events in
+ *   flight, and `maxPendingPerPartition` offsets not yet committable. A timer heartbeats while
+ *   a dispatcher waits, so long handlers do not cost the group membership.
+ * - On a rebalance (seen by heartbeat or commit) or shutdown, dispatch stops, in-flight work
+ *   may finish within `revokeDrainMs` (or the shutdown deadline) and the prefix is committed.
+ *   After a rejoin, a partition's first batch waits for its previous in-flight work before it
+ *   dispatches, so a redelivered event never overtakes its own earlier run. Whatever was not
+ *   committed is redelivered to the next owner.
  * - Retry-tier records wait for their due time by pausing only their partition.
  */
 class KafkaConsumerRuntime implements ConsumerRuntime {
@@ -175,6 +194,7 @@ class KafkaConsumerRuntime implements ConsumerRuntime {
   private readonly revokeDrainMs: number;
   private readonly heartbeatEveryMs: number;
   private readonly allTopics: string[];
+  private readonly maxPending: number;
   private readonly states = new Map<string, PartitionState>();
   private readonly parked = new Map<string, NodeJS.Timeout>();
   private readonly abort = new AbortController();
@@ -182,12 +202,25 @@ class KafkaConsumerRuntime implements ConsumerRuntime {
   private stopDeadline = Infinity;
   private pausedAll = false;
   private stopPromise: Promise<void> | null = null;
+  /** Bumped at every group join; states of older generations are never committed. */
+  private generation = 0;
+  /** A heartbeat or commit saw the group rebalancing; cleared by the next join. */
+  private rebalancing = false;
+  private commitTimer: NodeJS.Timeout | undefined;
+  /** The commit in flight, if any; a request meanwhile sets `commitAgain`. */
+  private committing: Promise<boolean> | null = null;
+  private commitAgain = false;
 
   constructor(options: ConsumerRuntimeOptions) {
     this.options = options;
     if (options.topics.length === 0) throw new RangeError('topics must not be empty');
     this.retryPolicy = compileRetryPolicy(options.groupId, options.retry);
     this.perPartition = options.concurrency?.perPartition ?? 50;
+    this.maxPending =
+      options.concurrency?.maxPendingPerPartition ?? Math.max(1_000, 20 * this.perPartition);
+    if (this.maxPending < this.perPartition) {
+      throw new RangeError('maxPendingPerPartition must be at least perPartition');
+    }
     this.commitIntervalMs = options.commitIntervalMs ?? 1_000;
     this.revokeDrainMs = options.revokeDrainMs ?? 10_000;
     const heartbeatInterval = options.consumer?.heartbeatInterval ?? 3_000;
@@ -238,12 +271,25 @@ class KafkaConsumerRuntime implements ConsumerRuntime {
         'FANOUT_CONSUMER_START_FAILED',
       );
     }
+    this.consumer.on(this.consumer.events.REBALANCING, () => {
+      // kafkajs is rejoining: stop dispatching, and commit what finished while the old
+      // generation may still commit.
+      this.markRebalancing();
+      void this.commit();
+    });
     this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
-      // A new generation: kafkajs refetches every partition from its committed offset, so
-      // our trackers start over. In-flight stragglers complete into the old ones, harmlessly.
-      this.states.clear();
+      // A new generation: kafkajs refetches every partition from its committed offset, so our
+      // trackers start over. Old states stay until their partition's next batch (which first
+      // waits for their in-flight work) and are never committed again.
+      this.generation += 1;
+      this.rebalancing = false;
+      for (const [key, state] of this.states) {
+        if (state.scheduler.inFlight === 0) this.states.delete(key);
+      }
       this.events.emit('rebalance', { assignment: event.payload.memberAssignment });
     });
+    this.commitTimer = setInterval(() => void this.commit(), this.commitIntervalMs);
+    this.commitTimer.unref();
     for (let attempt = 1; ; attempt += 1) {
       try {
         await this.consumer.subscribe({
@@ -270,6 +316,7 @@ class KafkaConsumerRuntime implements ConsumerRuntime {
   pause(): void {
     if (this.pausedAll) return;
     this.pausedAll = true;
+    this.wakeDispatchers();
     this.consumer.pause(this.allTopics.map((topic) => ({ topic })));
     this.events.emit('paused');
   }
@@ -301,43 +348,57 @@ class KafkaConsumerRuntime implements ConsumerRuntime {
     }
     this.state = 'stopping';
     this.stopDeadline = Date.now() + deadlineMs;
+    this.wakeDispatchers();
     for (const timer of this.parked.values()) clearTimeout(timer);
     this.parked.clear();
-    // Batches notice `stopping`, stop dispatching and drain until the deadline; then the
-    // abort signal tells handlers still running to give up (their events are redelivered).
+    // Batches notice `stopping` and stop dispatching; in-flight work drains until the deadline;
+    // then the abort signal tells handlers still running to give up (their events are
+    // redelivered).
     const abortTimer = setTimeout(() => this.abort.abort(), deadlineMs);
     try {
       await withinDeadline(
         Promise.all([...this.states.values()].map((s) => s.scheduler.drain())),
         deadlineMs,
       );
-      for (const state of this.states.values()) await this.commit(state);
+      clearInterval(this.commitTimer);
+      await this.commit();
       await this.consumer.disconnect();
       await this.producer.disconnect();
     } finally {
+      clearInterval(this.commitTimer);
       clearTimeout(abortTimer);
       this.dedupe?.close();
       this.state = 'stopped';
     }
   }
 
-  private partitionState(topic: string, partition: number): PartitionState {
-    const key = `${topic}\u0000${partition}`;
-    let state = this.states.get(key);
-    if (!state) {
-      state = {
-        topic,
-        partition,
-        tracker: new OffsetTracker(),
-        scheduler: new KeyScheduler(this.perPartition),
-        committed: -1,
-        lastCommitAt: Date.now(),
-        committing: null,
-        commitAgain: false,
-      };
-      this.states.set(key, state);
-    }
+  private newPartitionState(topic: string, partition: number): PartitionState {
+    const state: PartitionState = {
+      key: `${topic}\u0000${partition}`,
+      topic,
+      partition,
+      generation: this.generation,
+      tracker: new OffsetTracker(),
+      scheduler: new KeyScheduler(this.perPartition),
+      committed: -1,
+      roomWaiters: [],
+    };
+    this.states.set(state.key, state);
     return state;
+  }
+
+  /** True while dispatch may go on (not stopping, paused or rebalancing). */
+  private dispatching(): boolean {
+    return this.state === 'running' && !this.pausedAll && !this.rebalancing;
+  }
+
+  /** Releases dispatchers waiting for room, so they notice a stop, pause or rebalance. */
+  private wakeDispatchers(): void {
+    for (const state of this.states.values()) {
+      const waiters = state.roomWaiters;
+      state.roomWaiters = [];
+      for (const wake of waiters) wake();
+    }
   }
 
   private async onBatch(payload: EachBatchPayload): Promise<void> {
@@ -345,34 +406,46 @@ class KafkaConsumerRuntime implements ConsumerRuntime {
     const { topic, partition } = batch;
     if (batch.messages.length === 0) return;
     const tier = this.retryPolicy.tierOf(topic);
-    let state = this.partitionState(topic, partition);
-    const firstOffset = Number(batch.messages[0]!.offset);
-    if (firstOffset <= state.tracker.highestBegun) {
-      // A rewind (refetch after a drain that timed out): start a fresh window.
-      this.states.delete(`${topic}\u0000${partition}`);
-      state = this.partitionState(topic, partition);
-    }
-    this.events.emit('batch', {
-      topic,
-      partition,
-      size: batch.messages.length,
-      lastOffset: batch.lastOffset(),
-      highWatermark: batch.highWatermark,
-    });
 
-    let rebalancing = false;
+    let rebalanced = false;
     const beat = setInterval(() => {
       heartbeat().catch((error: unknown) => {
-        if (isRebalance(error)) rebalancing = true;
+        if (isRebalance(error)) this.markRebalancing();
       });
     }, this.heartbeatEveryMs);
     const batchSpan = this.batchSpan(topic, partition, batch.messages);
-    const known = this.knownEventIds(batch.messages);
     let dueAt: number | null = null;
+    let lastDispatched: string | null = null;
+    let state: PartitionState | undefined;
     try {
+      const key = `${topic}\u0000${partition}`;
+      state = this.states.get(key);
+      const firstOffset = Number(batch.messages[0]!.offset);
+      if (
+        state &&
+        (state.generation !== this.generation || firstOffset <= state.tracker.highestBegun)
+      ) {
+        // A rejoin or a rewind refetches from the committed offset. What this partition still
+        // has in flight finishes first, so a redelivered event cannot overtake its own earlier
+        // run (per-key order); its outcome is then known to the dedupe lookup below.
+        const previous = state;
+        await withinDeadline(previous.scheduler.drain(), this.revokeDrainMs);
+        if (previous.generation === this.generation) await this.commit();
+        if (this.states.get(key) === previous) this.states.delete(key);
+        state = undefined;
+      }
+      state ??= this.newPartitionState(topic, partition);
+      this.events.emit('batch', {
+        topic,
+        partition,
+        size: batch.messages.length,
+        lastOffset: batch.lastOffset(),
+        highWatermark: batch.highWatermark,
+      });
+      const known = this.knownEventIds(batch.messages);
+      const owner = state;
       for (const message of batch.messages) {
-        if (this.state !== 'running' || this.pausedAll || rebalancing) break;
-        if (!isRunning() || isStale()) break;
+        if (!this.dispatching() || !isRunning() || isStale()) break;
         if (tier > 0) {
           const due = Number(message.headers?.[Headers.retryDueAt]?.toString() ?? 0);
           if (due > Date.now()) {
@@ -380,88 +453,177 @@ class KafkaConsumerRuntime implements ConsumerRuntime {
             break;
           }
         }
-        const offset = Number(message.offset);
-        state.tracker.begin(offset);
-        const key = message.key ? message.key.toString('latin1') : '';
-        const owner = state;
-        await state.scheduler.submit(key, async () => {
-          let finished = false;
-          try {
-            finished = await this.processMessage(topic, partition, tier, message, known);
-          } catch (error) {
-            this.events.emit('warning', { where: 'process', error });
-          }
-          if (finished) owner.tracker.complete(offset);
-        });
-        if (Date.now() - state.lastCommitAt >= this.commitIntervalMs) {
-          // Not awaited: dispatch keeps going while the commit travels.
-          void this.commit(state).then((ok) => {
-            if (!ok) rebalancing = true;
-          });
+        if (owner.tracker.pending >= this.maxPending) {
+          await this.roomFor(owner);
+          if (!this.dispatching() || !isRunning() || isStale()) break;
         }
+        const offset = Number(message.offset);
+        owner.tracker.begin(offset);
+        lastDispatched = message.offset;
+        const messageKey = message.key ? message.key.toString('latin1') : '';
+        await owner.scheduler.submit(messageKey, () =>
+          this.runToOutcome(owner, topic, partition, tier, message, known, offset),
+        );
       }
-      const bounded = this.state !== 'running' || rebalancing;
-      const limit = this.state !== 'running' ? this.stopDeadline - Date.now() : this.revokeDrainMs;
-      await (bounded ? withinDeadline(state.scheduler.drain(), limit) : state.scheduler.drain());
     } finally {
-      clearInterval(beat);
+      // The next fetch of this partition starts after the last dispatched record; records not
+      // dispatched (stop, pause, rebalance, a retry record not yet due) are fetched again.
+      if (lastDispatched !== null) resolveOffset(lastDispatched);
       batchSpan?.end();
     }
-    const next = state.tracker.committable();
-    if (next !== null) resolveOffset(String(next - 1));
-    // Before a revoke or shutdown the commit must land while we still own the partition;
-    // otherwise it travels while the next fetch is already on its way.
-    const commit = this.commit(state);
-    if (this.state !== 'running' || rebalancing) await commit;
+    try {
+      if (this.state !== 'running' || this.rebalancing) {
+        // Before a revoke or shutdown, in-flight work gets its chance to finish and the commit
+        // must land while we still own the partition; kafkajs rejoins only after we return.
+        const limit =
+          this.state !== 'running' ? this.stopDeadline - Date.now() : this.revokeDrainMs;
+        await withinDeadline(state ? state.scheduler.drain() : Promise.resolve(), limit);
+        await this.commit();
+        rebalanced = true;
+      }
+    } finally {
+      clearInterval(beat);
+    }
+    if (!rebalanced && this.state === 'running') {
+      // Our heartbeat first: should the group be rebalancing, we drain and commit before kafkajs
+      // (whose own heartbeat after this batch is then throttled) rejoins.
+      await heartbeat().catch(async (error: unknown) => {
+        if (!isRebalance(error)) return;
+        this.markRebalancing();
+        await withinDeadline(
+          state ? state.scheduler.drain() : Promise.resolve(),
+          this.revokeDrainMs,
+        );
+        await this.commit();
+      });
+    }
     if (dueAt !== null && this.state === 'running') this.park(topic, partition, dueAt);
   }
 
+  private markRebalancing(): void {
+    if (this.rebalancing) return;
+    this.rebalancing = true;
+    this.wakeDispatchers();
+  }
+
+  /** Waits until the partition's pending span is below its bound, or dispatch must stop. */
+  private roomFor(state: PartitionState): Promise<void> {
+    if (state.tracker.pending < this.maxPending || !this.dispatching()) return Promise.resolve();
+    return new Promise<void>((resolve) => state.roomWaiters.push(resolve));
+  }
+
   /**
-   * Commits the finished prefix, one commit in flight per partition (a request meanwhile is
-   * folded into one more round). Resolves false when the group is rebalancing.
+   * Runs one record to its final outcome and marks its offset finished. An unexpected failure
+   * of the runtime itself (not of the handler, which processMessage handles) is retried with
+   * backoff rather than skipped: the offset must not become committable unhandled, and later
+   * events of the key must not overtake it. Shutdown's abort ends the retries; the record is
+   * then redelivered.
    */
-  private commit(state: PartitionState): Promise<boolean> {
-    state.lastCommitAt = Date.now();
-    if (state.committing) {
-      state.commitAgain = true;
-      return state.committing;
+  private async runToOutcome(
+    owner: PartitionState,
+    topic: string,
+    partition: number,
+    tier: number,
+    message: KafkaMessage,
+    known: Set<string> | null,
+    offset: number,
+  ): Promise<void> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        const finished = await this.processMessage(topic, partition, tier, message, known);
+        if (finished) {
+          owner.tracker.complete(offset);
+          if (owner.roomWaiters.length > 0 && owner.tracker.pending < this.maxPending) {
+            const waiters = owner.roomWaiters;
+            owner.roomWaiters = [];
+            for (const wake of waiters) wake();
+          }
+        }
+        return;
+      } catch (error) {
+        this.events.emit('warning', { where: 'process', error });
+        if (this.abort.signal.aborted || this.state === 'stopped') return;
+        await sleep(Math.min(5_000, 100 * 2 ** attempt), undefined, {
+          signal: this.abort.signal,
+        }).catch(() => undefined);
+        if (this.abort.signal.aborted) return;
+      }
+    }
+  }
+
+  /**
+   * Commits the finished prefix of every partition of the current generation in one request,
+   * one commit in flight at a time (a request meanwhile is folded into one more round).
+   * Resolves false when the group is rebalancing or the commit failed.
+   */
+  private commit(): Promise<boolean> {
+    if (this.committing) {
+      this.commitAgain = true;
+      return this.committing;
     }
     const run = async (): Promise<boolean> => {
       let ok = true;
-      do {
-        state.commitAgain = false;
-        ok = await this.commitOnce(state);
-      } while (ok && state.commitAgain);
-      state.committing = null;
+      try {
+        do {
+          this.commitAgain = false;
+          ok = await this.commitOnce();
+        } while (ok && this.commitAgain);
+      } finally {
+        this.committing = null;
+      }
       return ok;
     };
-    state.committing = run();
-    return state.committing;
+    this.committing = run();
+    return this.committing;
   }
 
-  private async commitOnce(state: PartitionState): Promise<boolean> {
-    // After a rebalance this partition may belong to another member: never commit for it
-    // with the new generation (it could move that member's committed offset backwards).
-    if (this.states.get(`${state.topic}\u0000${state.partition}`) !== state) return true;
-    const next = state.tracker.committable();
-    if (next === null || next <= state.committed) return true;
+  private async commitOnce(): Promise<boolean> {
+    // The offsets are chosen first: everything their events did (dedupe ids, whatever the
+    // beforeCommit hook flushes) happened before this point.
+    const due: Array<{ state: PartitionState; next: number }> = [];
+    for (const [key, state] of this.states) {
+      // After a rebalance this partition may belong to another member: never commit an older
+      // generation's state (it could move that member's committed offset backwards).
+      if (state.generation !== this.generation) {
+        if (state.scheduler.inFlight === 0) this.states.delete(key);
+        continue;
+      }
+      const next = state.tracker.committable();
+      if (next !== null && next > state.committed) due.push({ state, next });
+    }
+    if (due.length === 0) return true;
     try {
       // Ids of handled events become durable before the offsets that skip them.
       this.dedupe?.flush();
-      await this.consumer.commitOffsets([
-        { topic: state.topic, partition: state.partition, offset: String(next) },
-      ]);
-      state.committed = next;
+      await this.options.beforeCommit?.();
+    } catch (error) {
+      this.events.emit('warning', { where: 'before commit', error });
+      return false;
+    }
+    const generation = this.generation;
+    try {
+      await this.consumer.commitOffsets(
+        due.map(({ state, next }) => ({
+          topic: state.topic,
+          partition: state.partition,
+          offset: String(next),
+        })),
+      );
+    } catch (error) {
+      this.events.emit('warning', { where: 'commit', error });
+      if (isRebalance(error)) this.markRebalancing();
+      return false;
+    }
+    if (generation !== this.generation) return true;
+    for (const { state, next } of due) {
+      state.committed = Math.max(state.committed, next);
       this.events.emit('commit', {
         topic: state.topic,
         partition: state.partition,
         offset: String(next),
       });
-      return true;
-    } catch (error) {
-      this.events.emit('warning', { where: 'commit', error });
-      return !isRebalance(error);
     }
+    return true;
   }
 
   /** Pauses one retry-tier partition until its head record is due. */

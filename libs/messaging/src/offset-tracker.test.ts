@@ -71,4 +71,17 @@ describe('OffsetTracker', () => {
     }
     expect(tracker.committable()).toBe(9_999);
   });
+
+  it('counts as pending the finished offsets held behind an unfinished one', () => {
+    const tracker = new OffsetTracker();
+    for (const offset of [0, 1, 2, 3]) tracker.begin(offset);
+    tracker.complete(1);
+    tracker.complete(2);
+    expect(tracker.pending).toBe(4);
+    expect(tracker.inFlight).toBe(2);
+    tracker.complete(0);
+    expect(tracker.pending).toBe(1);
+    tracker.complete(3);
+    expect(tracker.pending).toBe(0);
+  });
 });

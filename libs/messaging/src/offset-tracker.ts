@@ -54,6 +54,11 @@ export class OffsetTracker {
     return this.next;
   }
 
+  /** Begun offsets not yet committable: still running, or finished behind one that is. */
+  get pending(): number {
+    return this.order.length - this.head;
+  }
+
   /** Dispatched offsets still running. */
   get inFlight(): number {
     return this.unfinished;
