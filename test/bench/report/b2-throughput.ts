@@ -48,8 +48,6 @@ function judge(step: FanoutLoadResult, durationS: number): { keptUp: boolean; wh
   if (step.tailMs === null) whyNot.push('no fan-out timed');
   else if (step.tailMs > tailBoundMs(durationS))
     whyNot.push(`last event done ${(step.tailMs / 1000).toFixed(1)} s after its POST was due`);
-  if (step.answeredPerSecond < step.offeredRate * 0.9)
-    whyNot.push(`answered ${step.answeredPerSecond}/s of ${step.offeredRate}/s offered`);
   return { keptUp: whyNot.length === 0, whyNot };
 }
 
@@ -126,7 +124,7 @@ export async function runB2(ctx: BenchContext): Promise<B2Report> {
       ),
       fanoutRate:
         'events fully fanned out per second = (timed events − 1) ÷ (last all-done − first all-done), from the call ledger',
-      keptUp: `every request accepted (201) and answered at ≥ 90% of the offered rate, every accepted POST delivered to all four APIs exactly once (sandbox effects), and the last event done within ${tailBoundMs(options.b2DurationS) / 1000} s after its POST was due (a growing backlog shows as a longer tail)`,
+      keptUp: `every request accepted (201), every accepted POST delivered to all four APIs exactly once (sandbox effects), and the last event fully fanned out within ${tailBoundMs(options.b2DurationS) / 1000} s after its POST was due: a backlog growing anywhere (POST, relay, consumers, APIs) shows as a longer tail`,
       sustained: 'the highest fan-out rate among steps that kept up',
       consumerEnv: CONSUMER_ENV,
       userEventsTopicPartitions: 6,

@@ -117,9 +117,21 @@ function setupSection(reports: Reports): string {
   >)
     rows.push([
       `${id} run`,
-      `${report.setup.measuredAt} · commit \`${report.setup.git.commit.slice(0, 12)}\`${report.setup.git.dirtyFiles > 0 ? ` (+${report.setup.git.dirtyFiles} uncommitted files in the tree)` : ''}${report.quick ? ' · **--quick**' : ''}`,
+      `${report.setup.measuredAt}${(report as { wallSeconds?: number }).wallSeconds ? `, took ${fmt((report as { wallSeconds?: number }).wallSeconds! / 60, 1)} min` : ''} · commit \`${report.setup.git.commit.slice(0, 12)}\`${report.setup.git.dirtyFiles > 0 ? ` (+${report.setup.git.dirtyFiles} uncommitted files in the tree)` : ''}${report.quick ? ' · **--quick**' : ''}`,
     ]);
   return `## Setup\n\n${table(['', ''], rows)}\n`;
+}
+
+function refusalNotes(report: B1Report): string {
+  const lines = report.approaches
+    .filter((a) => (a.result.refusals ?? []).length > 0)
+    .map(
+      (a) =>
+        `- ${a.name}: ${a.result.refusals.map((r) => `\`${r.replace(/`/g, "'").replace(/\s+/g, ' ').slice(0, 160)}\``).join(', ')}`,
+    );
+  return lines.length > 0
+    ? `Answers other than 201 (first distinct ones):\n\n${lines.join('\n')}\n\n`
+    : '';
 }
 
 function b1Section(report: B1Report, chartDir: string): string {
@@ -184,12 +196,13 @@ ${table(
 
 ![B1 time until all four APIs are done](${chartDir}/b1-all-apis-done.svg)
 
-${eventDriven ? `When each API was done with an event, Fanout path (from the POST's scheduled time):\n\n${perApi}\n` : ''}
+${refusalNotes(report)}${eventDriven ? `When each API was done with an event, Fanout path (from the POST's scheduled time):\n\n${perApi}\n` : ''}
 How it is measured:
 
 - Load: ${s.load}. Connections: ${Object.entries(s.connections as Record<string, number>)
     .map(([k, v]) => `${k} ${v}`)
     .join(', ')}. Payload ${s.payloadBytes} bytes of JSON.
+- User-facing latency counts every answer, accepted or not; all APIs done counts accepted registrations.
 - All APIs done, in the request: ${how['in-request']}.
 - All APIs done, Fanout: ${how['event-driven']}. The ledger is what the consumers record for every HTTP attempt; reading it after the load keeps the harness off the measured cores.
 - Delivery: ${s.deliveryCheck}.
@@ -496,7 +509,7 @@ npm run bench -- --rate=500 --duration=30 --b2-rates=500,1000,2000,3000,4000 --b
 npm run bench -- --render-only     # rebuild this file and the charts from the JSON
 \`\`\`
 
-The harness provisions and starts its own platform (profile \`bench\`, port offset ${'`--port-offset`'}, default 14000: Kafka 23092, registry 22081, Jaeger 18318/30686, services 17001…17104, sandbox 18000) and stops it at the end (\`--keep-stack\` leaves it running). The per-issue benchmarks still run alone: \`npm run bench:runtime\`, \`npm run bench:domain\`, \`npm run bench:consumers\`, \`npm run bench:saga\`.
+The harness provisions and starts its own platform (profile \`bench\`, every fixed port plus \`--port-offset\`, default 14000, so it never meets the test platform) and stops it at the end (\`--keep-stack\` leaves it running); service logs of the last runs stay in \`.fanout/bench/<run>/logs\`. The per-issue benchmarks still run alone: \`npm run bench:runtime\`, \`npm run bench:domain\`, \`npm run bench:consumers\`, \`npm run bench:saga\`.
 
 On a shared machine the same code gives different numbers minute to minute: read each figure with the load average recorded beside it.
 `;

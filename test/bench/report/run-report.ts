@@ -133,7 +133,11 @@ try {
   for (const [id, run] of runners) {
     if (!options.only.includes(id)) continue;
     try {
-      const report = await run();
+      const t0 = Date.now();
+      const report = {
+        ...((await run()) as object),
+        wallSeconds: Math.round((Date.now() - t0) / 1000),
+      };
       writeFileSync(join(resultsDir, RESULT_FILES[id]), `${JSON.stringify(report, null, 2)}\n`);
       note(
         `${id} done (${elapsed()} so far); wrote ${options.outDir}/bench-results/${RESULT_FILES[id]}`,
@@ -151,7 +155,7 @@ try {
 }
 render();
 phase(
-  `finished in ${elapsed()}${failures.length > 0 ? ` with ${failures.length} failure(s)` : ''}`,
+  `finished in ${elapsed()}${failures.length > 0 ? ` with ${failures.length} failure(s)` : ''}; service logs in ${join('.fanout', 'bench', runId, 'logs')}`,
 );
 for (const failure of failures) note(`✘ ${failure.split('\n')[0]}`);
 process.exit(failures.length > 0 ? 1 : 0);
