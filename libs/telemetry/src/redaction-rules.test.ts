@@ -97,6 +97,8 @@ describe('scrubString', () => {
     expect(scrubString('/x?API_KEY=a&%70assword=b;sessionId=c&key=d&sig=e&reference=r-1')).toBe(
       `/x?API_KEY=${REDACTED}&%70assword=${REDACTED};sessionId=${REDACTED}&key=${REDACTED}&sig=${REDACTED}&reference=r-1`,
     );
+    // A bare query string, as in the url.query span attribute.
+    expect(scrubString('x-api-key=dk1&page=2')).toBe(`x-api-key=${REDACTED}&page=2`);
     // Non-personal parameters stay readable, empty values stay empty.
     const plain = '/v1/messages?reference=ord-1&user_id=u-1&name=welcome&token=';
     expect(scrubString(plain)).toBe(plain);

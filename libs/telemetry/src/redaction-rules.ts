@@ -169,8 +169,11 @@ export function isSensitiveKey(key: string): boolean {
 const EMAIL = /[A-Za-z0-9._%+-]+(?:@|%40)[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
 const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi;
 const URL_CREDENTIALS = /(\b[a-z][a-z0-9+.-]*:\/\/)[^\s/@:"\\]+:[^\s/@"\\]+@/gi;
-/** A query parameter; the name decides (by the key rules above) whether its value is kept. */
-const QUERY_PARAM = /([?&;])([^=&#?;\s"\\]{1,100})=([^&#;\s"\\]*)/g;
+/**
+ * A query parameter, after `?`, `&` or `;`, or at the very start (`url.query` has no `?`); the
+ * name decides (by the key rules above) whether its value is kept.
+ */
+const QUERY_PARAM = /(^|[?&;])([^=&#?;\s"\\]{1,100})=([^&#;\s"\\]*)/g;
 /** Short names that are secrets only as query parameters (`?key=`, `?sig=`). */
 const SECRET_QUERY_NAMES = new Set(['key', 'sig']);
 
