@@ -113,4 +113,34 @@ describe('CallLedgerPublisher', () => {
     expect(ledger.stats).toEqual({ buffered: 0, published: 3, dropped: 2 });
     expect(sent.flatMap((s) => s.messages)).toHaveLength(3);
   });
+
+  it('flushRecorded resolves only once every earlier record is published, and rejects while Kafka refuses them', async () => {
+    const { kafka, sent, state } = fakeKafka();
+    const ledger = new CallLedgerPublisher({ kafka, codec, service: 's', topic: 'audit', logger });
+    state.down = true;
+    for (let i = 1; i <= 3; i += 1) ledger.record(attempt({ attempt: i }));
+    await expect(ledger.flushRecorded()).rejects.toMatchObject({
+      code: 'FANOUT_PUBLISH_FAILED',
+      retriable: true,
+    });
+    expect(sent).toHaveLength(0);
+    state.down = false;
+    await ledger.flushRecorded();
+    expect(sent.flatMap((s) => s.messages)).toHaveLength(3);
+    // Nothing new: resolves at once, without another send.
+    await ledger.flushRecorded();
+    expect(sent).toHaveLength(1);
+  });
+
+  it('flushRecorded waits for a publish round already under way and covers what was recorded meanwhile', async () => {
+    const { kafka, sent } = fakeKafka();
+    const ledger = new CallLedgerPublisher({ kafka, codec, service: 's', topic: 'audit', logger });
+    ledger.record(attempt({ attempt: 1 }));
+    const first = ledger.flush();
+    ledger.record(attempt({ attempt: 2 }));
+    await ledger.flushRecorded();
+    await first;
+    expect(sent.flatMap((s) => s.messages)).toHaveLength(2);
+    expect(ledger.stats).toMatchObject({ buffered: 0, published: 2 });
+  });
 });

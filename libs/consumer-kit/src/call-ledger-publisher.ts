@@ -4,6 +4,7 @@ import type { CallAttempt, CallLedger } from '@fanout/downstream';
 import { Headers } from '@fanout/messaging';
 import type { Logger } from '@fanout/telemetry';
 import type { Kafka, Producer } from 'kafkajs';
+import { RetriableError } from '@fanout/errors';
 import { currentCallScope } from './call-scope';
 
 export const CALL_LEDGER_EVENT_TYPE = 'fanout.audit.ApiCallAttempted';
@@ -33,9 +34,11 @@ const OUTCOME: Record<CallAttempt['outcome'], ApiCallOutcome> = {
  *
  * Guarantee: recording never blocks or fails the business call. `record` only appends to a
  * bounded buffer; a timer publishes it in batches with its own idempotent producer (no spans, so
- * audit traffic does not clutter the business traces). While Kafka or the registry is down the
- * buffer holds; when it overflows, the oldest records are dropped, counted and logged. Shutdown
- * flushes what is left within its deadline.
+ * audit traffic does not clutter the business traces). The consumer kit commits an event's
+ * offset only after `flushRecorded` saw its attempts published, so a crash never loses a record
+ * of a committed event (the event is redelivered and its attempts recorded again). While Kafka
+ * or the registry is down the buffer holds (and commits wait); when it overflows, the oldest
+ * records are dropped, counted and logged. Shutdown flushes what is left within its deadline.
  */
 export class CallLedgerPublisher implements CallLedger {
   private readonly options: CallLedgerPublisherOptions;
@@ -49,6 +52,7 @@ export class CallLedgerPublisher implements CallLedger {
   private failingSince: number | null = null;
   private droppedTotal = 0;
   private publishedTotal = 0;
+  private recordedTotal = 0;
 
   constructor(options: CallLedgerPublisherOptions) {
     this.options = options;
@@ -92,6 +96,7 @@ export class CallLedgerPublisher implements CallLedger {
       traceId: attempt.traceId ?? null,
       startedAt: new Date(attempt.startedAt),
     });
+    this.recordedTotal += 1;
     if (this.buffer.length > this.maxBuffered) {
       const excess = this.buffer.length - this.maxBuffered;
       this.buffer.splice(0, excess);
@@ -114,6 +119,28 @@ export class CallLedgerPublisher implements CallLedger {
   flush(): Promise<void> {
     this.flushing ??= this.publishBuffered().finally(() => (this.flushing = null));
     return this.flushing;
+  }
+
+  /**
+   * Resolves once every record made before this call is published (or was dropped on
+   * overflow, which is logged); rejects (FANOUT_PUBLISH_FAILED, retriable) when a round
+   * publishes nothing. The consumer runtime calls it before committing offsets, so the
+   * attempts of every committed event are on the audit topic first.
+   */
+  async flushRecorded(): Promise<void> {
+    const target = this.recordedTotal;
+    while (this.publishedTotal + this.droppedTotal < target) {
+      const before = this.publishedTotal + this.droppedTotal;
+      await this.flush();
+      const after = this.publishedTotal + this.droppedTotal;
+      if (after === before && after < target) {
+        throw new RetriableError(
+          'FANOUT_PUBLISH_FAILED',
+          `call ledger could not publish to ${this.options.topic}: ${target - after} records wait`,
+          { details: { topic: this.options.topic, waiting: target - after } },
+        );
+      }
+    }
   }
 
   async stop(options: { deadlineMs?: number } = {}): Promise<void> {

@@ -228,6 +228,8 @@ export async function startConsumerService<C extends ConsumerServiceEnv, A>(
     concurrency: { perPartition: config.CONSUMER_CONCURRENCY },
     retry: { immediateAttempts: config.RETRY_IMMEDIATE_ATTEMPTS, tiers: config.RETRY_TIERS_MS },
     dedupe: config.DEDUPE_ENABLED ? { dataDir: config.DATA_DIR } : false,
+    // Every attempt of a committed event is on the audit topic before its offset is committed.
+    beforeCommit: () => ledger.flushRecorded(),
     shutdownDeadlineMs: config.SHUTDOWN_DEADLINE_MS,
   });
   wireRuntimeEvents(runtime, groupId, logger);
