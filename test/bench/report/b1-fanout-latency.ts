@@ -11,6 +11,7 @@ import {
 import { runFanoutLoad, warmUp } from './fanout-load';
 import type { FanoutLoadResult } from './fanout-load';
 import { note, phase } from './progress';
+import { USER_EVENTS_PARTITIONS } from './service-sets';
 import { setupRecord } from './setup-record';
 import type { SetupRecord } from './setup-record';
 import type { TrackedChild } from './child-processes';
@@ -186,6 +187,7 @@ export async function runB1(ctx: BenchContext): Promise<B1Report> {
       inRequestClient:
         '@fanout/downstream clients (same requests and idempotency keys as the consumers; analytics track and search upsert one call each, no batching), bulkhead 2048',
       consumerEnv: CONSUMER_ENV,
+      userEventsTopicPartitions: USER_EVENTS_PARTITIONS,
       allDoneHow: {
         'in-request':
           "x-apis-done-at header: the server's clock when the last API answered, minus the scheduled send time",

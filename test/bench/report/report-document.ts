@@ -122,6 +122,20 @@ function setupSection(reports: Reports): string {
   return `## Setup\n\n${table(['', ''], rows)}\n`;
 }
 
+/** The settings the bench changes, as recorded from the services' environment. */
+function envLine(services: Record<string, Record<string, string>>): string {
+  const pick = (name: string, keys: string[]) =>
+    keys
+      .filter((k) => services[name]?.[k] !== undefined)
+      .map((k) => `${k}=${services[name]![k]}`)
+      .join(' ');
+  return [
+    `consumers \`${pick('crm-consumer', ['CONSUMER_CONCURRENCY', 'API_MAX_CONCURRENT', 'BATCH_MAX_SIZE', 'BATCH_LINGER_MS', 'DEDUPE_ENABLED'])}\``,
+    `user-service \`${pick('user-service', ['RATE_LIMIT_MAX', 'RATE_LIMIT_WINDOW_MS', 'SQLITE_SYNCHRONOUS'])}\``,
+    `all \`${pick('user-service', ['LOG_LEVEL', 'OTEL_TRACES_SAMPLER', 'OTEL_TRACES_SAMPLER_ARG'])}\``,
+  ].join(', ');
+}
+
 function refusalNotes(report: B1Report): string {
   const lines = report.approaches
     .filter((a) => (a.result.refusals ?? []).length > 0)
@@ -207,6 +221,7 @@ How it is measured:
 - All APIs done, Fanout: ${how['event-driven']}. The ledger is what the consumers record for every HTTP attempt; reading it after the load keeps the harness off the measured cores.
 - Delivery: ${s.deliveryCheck}.
 - Tracing: ${s.sampling}. In-request client: ${s.inRequestClient}.
+- Services: ${envLine(report.services)}; user-events topic ${s.userEventsTopicPartitions ?? '–'} partitions.
 `;
 }
 
@@ -262,6 +277,7 @@ Delivery over every B2 step: ${fmt(accepted)} accepted registrations checked aga
 - Fully fanned out per second: ${s.fanoutRate}.
 - Kept up: ${s.keptUp}.
 - Tracing: ${(s.samplings as string[]).join('; ')}.
+${report.samplings.map((x) => `- Services at ${pct(x.sampling)}: ${envLine(x.services)}.`).join('\n')}
 `;
 }
 
