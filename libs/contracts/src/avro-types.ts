@@ -42,8 +42,11 @@ abstract class CheckedStringType extends avsc.types.LogicalType {
 
   override _fromValue(value: unknown): string {
     if (typeof value !== 'string' || !this.accepts(value)) {
-      // Thrown while decoding: the codec turns it into FANOUT_DECODE_FAILED.
-      throw new Error(`${JSON.stringify(value)} is not a valid ${this.typeName}`);
+      // Thrown while decoding: the codec turns it into FANOUT_DECODE_FAILED, whose message goes
+      // to dead-letter headers and spans. The value is not quoted: it may be personal data.
+      const shape =
+        typeof value === 'string' ? `a string of ${value.length} characters` : typeof value;
+      throw new Error(`${shape} is not a valid ${this.typeName}`);
     }
     return value;
   }

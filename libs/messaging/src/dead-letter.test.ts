@@ -62,4 +62,29 @@ describe('failure headers', () => {
     expect(dlq[Headers.deadLetterReason]).toBe('retries-exhausted');
     expect(dlq[Headers.originalTraceparent]).toBe('00-aa-bb-01');
   });
+
+  it('writes no email, bearer token or secret query value of the error message into the headers', () => {
+    const headers = failureHeaders(
+      original,
+      {
+        originalTopic: 'users',
+        originalPartition: 0,
+        originalOffset: '1',
+        errorCode: 'FANOUT_DECODE_FAILED',
+        errorMessage:
+          'body does not match schema id 7: "ada@example.com" is not a valid uuid; ' +
+          'GET /v1/x?api_key=k-123 answered 401 to Bearer tok-456',
+        retriable: false,
+        attempts: 1,
+        firstFailureAt: 1,
+        lastFailureAt: 1,
+      },
+      'crm',
+      { reason: 'poison' },
+    );
+    const message = headers[Headers.errorMessage];
+    expect(message).toContain('body does not match schema id 7');
+    for (const secret of ['ada@example.com', 'k-123', 'tok-456'])
+      expect(message).not.toContain(secret);
+  });
 });

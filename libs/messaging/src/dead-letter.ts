@@ -1,3 +1,4 @@
+import { scrubString } from '@fanout/telemetry';
 import { Headers } from './message-headers';
 
 /** What the runtime knows about an event's failures so far. */
@@ -76,7 +77,10 @@ export function failureHeaders(
   headers[Headers.originalOffset] = failure.originalOffset;
   headers[Headers.consumerGroup] = groupId;
   headers[Headers.errorCode] = failure.errorCode;
-  headers[Headers.errorMessage] = failure.errorMessage.slice(0, MAX_ERROR_MESSAGE);
+  // Free text from any library or API: scrubbed by the same value rules as logs and spans, so a
+  // message quoting an email, a bearer token or a secret query value does not outlive the event
+  // in every replica of the retry and dead-letter topics.
+  headers[Headers.errorMessage] = scrubString(failure.errorMessage).slice(0, MAX_ERROR_MESSAGE);
   headers[Headers.errorRetriable] = String(failure.retriable);
   headers[Headers.attempts] = String(failure.attempts);
   headers[Headers.firstFailureAt] = String(failure.firstFailureAt);
