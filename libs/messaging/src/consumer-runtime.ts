@@ -14,6 +14,7 @@ import type {
   Consumer,
   ConsumerConfig,
   EachBatchPayload,
+  IHeaders,
   Kafka,
   KafkaMessage,
   Producer,
@@ -23,7 +24,13 @@ import { failureHeaders, priorFailure, type FailureRecord } from './dead-letter'
 import { SqliteDedupeStore, type DedupeStore } from './dedupe-store';
 import type { DecodedEvent, EventCodec } from './event-codec';
 import { KeyScheduler } from './key-scheduler';
-import { Headers, headerGetter, headerSetter, readHeaders } from './message-headers';
+import {
+  Headers,
+  headerSetter,
+  headerValue,
+  kafkaHeaderGetter,
+  readHeaders,
+} from './message-headers';
 import { OffsetTracker } from './offset-tracker';
 import {
   compileRetryPolicy,
@@ -656,16 +663,8 @@ class KafkaConsumerRuntime implements ConsumerRuntime {
 
   private batchSpan(topic: string, partition: number, messages: KafkaMessage[]): Span | null {
     if (messages.length < 2) return null;
-    const links: Link[] = [];
-    for (const message of messages.slice(0, MAX_BATCH_LINKS)) {
-      const parent = trace.getSpanContext(
-        propagation.extract(ROOT_CONTEXT, readHeaders(message.headers), headerGetter),
-      );
-      if (parent) links.push({ context: parent });
-    }
-    return this.tracer.startSpan(`receive ${topic}`, {
+    const span = this.tracer.startSpan(`receive ${topic}`, {
       kind: SpanKind.CONSUMER,
-      links,
       attributes: {
         [Attr.system]: 'kafka',
         [Attr.destination]: topic,
@@ -676,6 +675,18 @@ class KafkaConsumerRuntime implements ConsumerRuntime {
         [Attr.batchCount]: messages.length,
       },
     });
+    // Links cost a trace-context parse per record: only for a span that is recorded.
+    if (span.isRecording()) {
+      const links: Link[] = [];
+      for (let i = 0; i < messages.length && i < MAX_BATCH_LINKS; i += 1) {
+        const parent = trace.getSpanContext(
+          propagation.extract(ROOT_CONTEXT, messages[i]!.headers ?? {}, kafkaHeaderGetter),
+        );
+        if (parent) links.push({ context: parent });
+      }
+      span.addLinks(links);
+    }
+    return span;
   }
 
   /**
@@ -690,11 +701,11 @@ class KafkaConsumerRuntime implements ConsumerRuntime {
     message: KafkaMessage,
     known: Set<string> | null,
   ): Promise<boolean> {
-    const headers = readHeaders(message.headers);
-    const parent = propagation.extract(ROOT_CONTEXT, headers, headerGetter);
+    const raw = message.headers ?? NO_HEADERS;
+    const parent = propagation.extract(ROOT_CONTEXT, raw, kafkaHeaderGetter);
     const where = { topic, partition, offset: message.offset };
     const key = message.key ? message.key.toString('utf8') : null;
-    let eventId = headers[Headers.messageId] ?? '';
+    let eventId = headerValue(raw, Headers.messageId) ?? '';
     const span = this.tracer.startSpan(
       `process ${topic}`,
       {
@@ -717,7 +728,13 @@ class KafkaConsumerRuntime implements ConsumerRuntime {
       });
     }
     const spanContext = trace.setSpan(parent, span);
-    const prior = priorFailure(headers, topic, partition, message.offset);
+    // Only records of a retry tier carry a failure history: decode every header only then.
+    const prior = priorFailure(
+      raw[Headers.originalTopic] === undefined ? NO_STRING_HEADERS : readHeaders(raw),
+      topic,
+      partition,
+      message.offset,
+    );
     const started = performance.now();
     try {
       if (eventId && (known ? known.has(eventId) : this.dedupe?.seen(eventId))) {
@@ -745,20 +762,18 @@ class KafkaConsumerRuntime implements ConsumerRuntime {
             }
             if (span.isRecording()) span.setAttribute(Attr.eventType, decoded.eventType);
           }
-          const event: ConsumedEvent = {
+          const event = new ConsumedRecord(
             eventId,
-            eventType: decoded.eventType,
-            value: decoded.value,
+            decoded,
             key,
             topic,
             partition,
-            offset: message.offset,
-            schemaId: decoded.schemaId,
-            headers,
-            attempt: attempts + 1,
-            retryTier: tier,
-            originalTopic: prior.originalTopic,
-          };
+            message.offset,
+            raw,
+            attempts + 1,
+            tier,
+            prior.originalTopic,
+          );
           await this.runHandler(event, spanContext, attempt);
           this.dedupe?.remember(eventId);
           known?.add(eventId);
@@ -817,7 +832,7 @@ class KafkaConsumerRuntime implements ConsumerRuntime {
           return await this.forward(
             decision,
             message,
-            headers,
+            readHeaders(raw),
             record,
             spanContext,
             where,
@@ -974,6 +989,39 @@ async function withinDeadline(work: Promise<unknown>, ms: number): Promise<void>
     await Promise.race([work, deadline]);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+const NO_HEADERS: IHeaders = Object.freeze({});
+const NO_STRING_HEADERS: Record<string, string> = Object.freeze({});
+
+/** A handled record as the handler sees it; its headers are decoded on first read. */
+class ConsumedRecord implements ConsumedEvent {
+  readonly eventType: string;
+  readonly value: unknown;
+  readonly schemaId: number;
+  private decodedHeaders: Readonly<Record<string, string>> | undefined;
+
+  constructor(
+    readonly eventId: string,
+    decoded: DecodedEvent,
+    readonly key: string | null,
+    readonly topic: string,
+    readonly partition: number,
+    readonly offset: string,
+    private readonly rawHeaders: IHeaders,
+    readonly attempt: number,
+    readonly retryTier: number,
+    readonly originalTopic: string,
+  ) {
+    this.eventType = decoded.eventType;
+    this.value = decoded.value;
+    this.schemaId = decoded.schemaId;
+  }
+
+  get headers(): Readonly<Record<string, string>> {
+    this.decodedHeaders ??= readHeaders(this.rawHeaders);
+    return this.decodedHeaders;
   }
 }
 

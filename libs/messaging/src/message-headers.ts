@@ -51,3 +51,20 @@ export const headerSetter: TextMapSetter<Record<string, string>> = {
     carrier[key] = value;
   },
 };
+
+/** One header of a raw kafkajs record as a string (the last value of a repeated header). */
+export function headerValue(headers: IHeaders | undefined, name: string): string | undefined {
+  const raw = headers?.[name];
+  const value = Array.isArray(raw) ? raw[raw.length - 1] : raw;
+  if (value === undefined || value === null) return undefined;
+  return typeof value === 'string' ? value : value.toString('utf8');
+}
+
+/**
+ * Reads trace context straight from a raw kafkajs record's headers: only the headers the
+ * propagators ask for are decoded, not every header of every record.
+ */
+export const kafkaHeaderGetter: TextMapGetter<IHeaders> = {
+  keys: (carrier) => Object.keys(carrier),
+  get: (carrier, key) => headerValue(carrier, key),
+};
