@@ -22,7 +22,9 @@ export interface B1Approach {
   id: B1ApproachId;
   name: string;
   how: string;
-  result: FanoutLoadResult;
+  /** Absent when the approach failed (see `error`). */
+  result?: FanoutLoadResult;
+  error?: string;
 }
 
 export interface B1Report {
@@ -164,6 +166,10 @@ export async function runB1(ctx: BenchContext): Promise<B1Report> {
         `${approach.id}: user-facing p50/p95/p99 ${result.userFacingMs.p50}/${result.userFacingMs.p95}/${result.userFacingMs.p99} ms · all APIs done p99 ${result.allDoneMs.p99} ms · ${result.delivery.fullyDelivered}/${result.delivery.accepted} fully delivered, ${result.delivery.duplicated} duplicated`,
       );
       approaches.push({ ...approach, result });
+    } catch (error) {
+      set.clean = false;
+      note(`✘ B1 ${approach.id} failed: ${(error as Error).message}`);
+      approaches.push({ ...approach, error: (error as Error).message });
     } finally {
       if (inline) await ctx.children.stop(inline.tracked, 10_000);
     }
@@ -185,7 +191,7 @@ export async function runB1(ctx: BenchContext): Promise<B1Report> {
       payloadBytes: Buffer.byteLength(registrationBody('b1-event-driven-xxxxxxxx', 12_345)),
       sampling: `${options.b1Sampling * 100}% (parentbased_traceidratio) on every service of the event-driven path; the in-request servers have no tracing SDK`,
       inRequestClient:
-        '@fanout/downstream clients (same requests and idempotency keys as the consumers; analytics track and search upsert one call each, no batching), bulkhead 2048',
+        '@fanout/downstream clients (same requests and idempotency keys as the consumers; analytics track and search upsert one call each, no batching), bulkhead 1024 per API',
       consumerEnv: CONSUMER_ENV,
       userEventsTopicPartitions: USER_EVENTS_PARTITIONS,
       allDoneHow: {

@@ -20,6 +20,8 @@ export interface B2Sampling {
   /** The highest fan-out rate measured in any step (a capacity estimate when behind). */
   peakPerSecond: number | null;
   services: Record<string, Record<string, string>>;
+  /** Why the ladder stopped early, when a step failed outright. */
+  error?: string;
 }
 
 export interface B2Report {
@@ -73,20 +75,29 @@ export async function runB2(ctx: BenchContext): Promise<B2Report> {
       seconds: options.warmupS,
     });
     const steps: B2Step[] = [];
+    let error: string | undefined;
     for (const rate of options.b2Rates) {
       phase(`B2 sampling ${sampling * 100}%: ${rate} registrations/s for ${options.b2DurationS} s`);
-      const result = await runFanoutLoad({
-        label: `B2 ${sampling * 100}% @${rate}/s`,
-        url: set.services.userServiceUrl,
-        rate,
-        durationS: options.b2DurationS,
-        connections: 200,
-        doneSource: 'ledger',
-        sandbox: set.sandbox,
-        reader: set.reader,
-        drainTimeoutS: Math.min(240, options.b2DurationS * 6 + 60),
-        prefix: `b2-${sampling}-${rate}-${Date.now().toString(36)}`,
-      });
+      let result: FanoutLoadResult;
+      try {
+        result = await runFanoutLoad({
+          label: `B2 ${sampling * 100}% @${rate}/s`,
+          url: set.services.userServiceUrl,
+          rate,
+          durationS: options.b2DurationS,
+          connections: 200,
+          doneSource: 'ledger',
+          sandbox: set.sandbox,
+          reader: set.reader,
+          drainTimeoutS: Math.min(240, options.b2DurationS * 6 + 60),
+          prefix: `b2-${sampling}-${rate}-${Date.now().toString(36)}`,
+        });
+      } catch (failure) {
+        error = `${rate}/s step failed: ${(failure as Error).message}`;
+        note(`✘ B2 ${error}`);
+        set.clean = false;
+        break;
+      }
       const verdict = judge(result, options.b2DurationS);
       steps.push({ ...result, ...verdict });
       note(
@@ -103,6 +114,7 @@ export async function runB2(ctx: BenchContext): Promise<B2Report> {
       sustainedPerSecond: kept.length > 0 ? Math.max(...kept.map((s) => s.fanoutPerSecond!)) : null,
       peakPerSecond: rates.length > 0 ? Math.max(...rates) : null,
       services: set.services.settings,
+      ...(error ? { error } : {}),
     });
   }
   return {

@@ -103,7 +103,14 @@ export async function waitForEffects(
   const bar = counter(`${label}: fanned out`, expected, 'events (min over the 4 APIs)');
   try {
     while (Date.now() - started < timeoutS * 1000) {
-      const counts = await sandbox.effectCounts();
+      let counts: Record<FanoutApi, number>;
+      try {
+        counts = await sandbox.effectCounts();
+      } catch (error) {
+        note(`! ${label}: ${(error as Error).message}; still waiting`);
+        await sleep(2_000);
+        continue;
+      }
       const least = Math.min(...FANOUT_APIS.map((api) => counts[api]));
       bar.update(least, Object.fromEntries(FANOUT_APIS.map((api) => [api, counts[api]])));
       if (least >= expected) return { drained: true, seconds: (Date.now() - started) / 1000 };

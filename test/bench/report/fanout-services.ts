@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { serviceCatalog, serviceEnv } from '@fanout/local-platform';
 import type { StackEndpoints } from '@fanout/local-platform';
 import type { ChildProcesses, TrackedChild } from './child-processes';
+import { note } from './progress';
 import {
   CONSUMER_ENV,
   FANOUT_APIS,
@@ -87,7 +88,9 @@ export async function startFanoutServices(
     if (!spec) throw new Error(`service ${name} is not in deploy/local's serviceCatalog`);
     return spec;
   };
+  let stopping = false;
   const stop = async () => {
+    stopping = true;
     // Consumers first (they call the sandbox), then the producer, then the sandbox.
     for (const tier of [...TIERS].reverse()) {
       await Promise.all(
@@ -122,6 +125,10 @@ export async function startFanoutServices(
             },
           );
           started.push(tracked);
+          void tracked.exited.then(({ code, signal }) => {
+            if (!stopping)
+              note(`! ${name} exited unexpectedly (${code ?? signal}); see ${tracked.logFile}`);
+          });
           await waitReady(
             tracked,
             `http://127.0.0.1:${spec.port + options.portOffset}/readyz`,

@@ -23,7 +23,7 @@ const { values } = parseArgs({
     port: { type: 'string', default: '0' },
     db: { type: 'string' },
     mode: { type: 'string', default: 'sequential' },
-    'max-concurrent': { type: 'string', default: '2048' },
+    'max-concurrent': { type: 'string', default: '1024' },
   },
 });
 const mode = values.mode === 'parallel' ? 'parallel' : 'sequential';

@@ -4,6 +4,7 @@ import type { B1Report } from './b1-fanout-latency';
 import type { B2Report } from './b2-throughput';
 import type { B3Report } from './b3-runtime';
 import type { B4Report } from './b4-saga';
+import type { FanoutLoadResult } from './fanout-load';
 import { API_LATENCIES_MS, TARGETS } from './bench-settings';
 import type { LatencySummary } from './latency-summary';
 import { barChartSvg } from './svg-bar-chart';
@@ -138,10 +139,10 @@ function envLine(services: Record<string, Record<string, string>>): string {
 
 function refusalNotes(report: B1Report): string {
   const lines = report.approaches
-    .filter((a) => (a.result.refusals ?? []).length > 0)
+    .filter((a) => (a.result?.refusals ?? []).length > 0)
     .map(
       (a) =>
-        `- ${a.name}: ${a.result.refusals.map((r) => `\`${r.replace(/`/g, "'").replace(/\s+/g, ' ').slice(0, 160)}\``).join(', ')}`,
+        `- ${a.name}: ${a.result!.refusals.map((r) => `\`${r.replace(/`/g, "'").replace(/\s+/g, ' ').slice(0, 160)}\``).join(', ')}`,
     );
   return lines.length > 0
     ? `Answers other than 201 (first distinct ones):\n\n${lines.join('\n')}\n\n`
@@ -152,6 +153,12 @@ function b1Section(report: B1Report, chartDir: string): string {
   const s = report.settings as Record<string, unknown>;
   const rows = report.approaches.map((a) => {
     const r = a.result;
+    if (!r)
+      return [
+        `**${a.name}**`,
+        `failed: ${(a.error ?? '').split('\n')[0]!.slice(0, 200)}`,
+        ...Array<string>(12).fill('–'),
+      ];
     const notAccepted = Object.entries(r.statuses)
       .filter(([k]) => k !== '201')
       .map(([k, v]) => `${v}× ${k}`)
@@ -258,7 +265,7 @@ function b2Section(report: B2Report, chartDir: string): string {
           loadPair(step.loadAverage),
         ]),
         ['r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l', 'l', 'l'],
-      )}\n\nSustained: **${sampling.sustainedPerSecond === null ? 'no step kept up' : `${fmt(sampling.sustainedPerSecond)} events/s`}**; highest measured fan-out rate ${fmt(sampling.peakPerSecond)} events/s.\n`,
+      )}\n\nSustained: **${sampling.sustainedPerSecond === null ? 'no step kept up' : `${fmt(sampling.sustainedPerSecond)} events/s`}**; highest measured fan-out rate ${fmt(sampling.peakPerSecond)} events/s.${sampling.error ? ` Stopped early: ${sampling.error.split('\n')[0]}.` : ''}\n`,
     );
   }
   const checked = report.samplings.flatMap((x) => x.steps);
@@ -376,12 +383,12 @@ function charts(reports: Reports, dir: string): void {
   mkdirSync(dir, { recursive: true });
   if (reports.B1) {
     const groups = reports.B1.approaches.map((a) => a.name);
-    const series = (pick: (r: B1Report['approaches'][number]['result']) => LatencySummary) =>
+    const series = (pick: (r: FanoutLoadResult) => LatencySummary) =>
       (['p50', 'p95', 'p99'] as const).map((p) => ({
         name: p,
-        values: reports.B1!.approaches.map((a) => pick(a.result)[p]),
+        values: reports.B1!.approaches.map((a) => (a.result ? pick(a.result)[p] : null)),
       }));
-    const rate = reports.B1.approaches[0]?.result.offeredRate ?? 0;
+    const rate = reports.B1.approaches.find((a) => a.result)?.result?.offeredRate ?? 0;
     writeFileSync(
       join(dir, 'b1-user-facing.svg'),
       barChartSvg({
@@ -521,7 +528,7 @@ ${sections.join('\n')}
 npm run bench                      # everything (about 20-25 minutes on 2 cores); writes this file
 npm run bench -- --quick           # small counts, a few minutes, for development
 npm run bench -- --only=B1,B2      # some benchmarks; the others keep their last JSON
-npm run bench -- --rate=500 --duration=30 --b2-rates=500,1000,2000,3000,4000 --b2-duration=20 --b3-reps=2
+npm run bench -- --rate=500 --duration=30 --b2-rates=250,500,1000,2000,3000,4000 --b2-duration=20 --b3-reps=2
 npm run bench -- --render-only     # rebuild this file and the charts from the JSON
 \`\`\`
 

@@ -31,7 +31,7 @@ const HELP = `npm run bench -- [options]
   --only=B1,B2,B3,B4   run these benchmarks only; the others keep their last JSON
   --rate=500           B1 offered rate (requests/s, open loop)
   --duration=30        B1 measured seconds per approach
-  --b2-rates=500,...   B2 offered rates, stepped up until the fan-out falls behind
+  --b2-rates=250,...   B2 offered rates, stepped up until the fan-out falls behind
   --b2-duration=20     B2 seconds per step
   --b3-reps=2          B3 repetitions per consumer (median reported)
   --port-offset=14000  the "bench" stack's port offset (every port below 32768)
@@ -87,7 +87,7 @@ export function parseReportOptions(argv: string[]): ReportOptions {
     ? numberList(values['b2-rates'])
     : quick
       ? [100, 200]
-      : [500, 1_000, 2_000, 3_000, 4_000];
+      : [250, 500, 1_000, 2_000, 3_000, 4_000];
   if (b2Rates.length === 0) throw new Error('--b2-rates: expected rates such as 500,1000');
   return {
     quick,

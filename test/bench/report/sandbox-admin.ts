@@ -46,13 +46,30 @@ const LIST_LIMIT = 100_000;
 export class SandboxAdmin {
   constructor(private readonly baseUrl: string) {}
 
+  /**
+   * One admin call. An overloaded sandbox can refuse connections for a while (its accept
+   * queue full of consumer connections): network failures are retried, 5 attempts over ~30 s.
+   */
   private async send(method: string, path: string, body?: unknown): Promise<unknown> {
-    const response = await fetch(`${this.baseUrl}${path}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(60_000),
-    });
+    let response: Response | undefined;
+    for (let attempt = 1; !response; attempt++) {
+      try {
+        response = await fetch(`${this.baseUrl}${path}`, {
+          method,
+          headers: body === undefined ? {} : { 'content-type': 'application/json' },
+          body: body === undefined ? undefined : JSON.stringify(body),
+          signal: AbortSignal.timeout(60_000),
+        });
+      } catch (error) {
+        const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+        const reason = `${(error as Error).message}${cause ? ` (${cause.code ?? cause.message})` : ''}`;
+        if (attempt >= 5)
+          throw new Error(
+            `sandbox ${method} ${path} did not answer after ${attempt} attempts: ${reason}`,
+          );
+        await new Promise((r) => setTimeout(r, 2_000 * attempt));
+      }
+    }
     const text = await response.text();
     if (!response.ok)
       throw new Error(
