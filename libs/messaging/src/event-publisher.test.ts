@@ -132,9 +132,32 @@ describe('event publisher', () => {
     await publisher.connect();
     await expect(publisher.publish(request('a'))).rejects.toMatchObject({
       code: 'FANOUT_PUBLISH_FAILED',
+      retriable: true,
     });
     await expect(publisher.publish(request('a'))).resolves.toMatchObject({ topic: 't' });
     expect(created).toEqual(['producer-1', 'producer-2']);
     expect(base.written.map((r) => r.key)).toEqual(['a']);
+  });
+  it('a send kafkajs gave up on after its retries fails retriable, so a consumer retries instead of dead-lettering', async () => {
+    const base = fakeKafka(-1);
+    const kafka = {
+      ...base.kafka,
+      producer: () => ({
+        connect: async () => {},
+        disconnect: async () => {},
+        sendBatch: async () => {
+          throw Object.assign(new Error('This server is not the leader for that topic-partition'), {
+            name: 'KafkaJSNumberOfRetriesExceeded',
+            retriable: false,
+          });
+        },
+      }),
+    } as unknown as Kafka;
+    const publisher = new EventPublisher({ kafka, codec });
+    await publisher.connect();
+    await expect(publisher.publish(request('a'))).rejects.toMatchObject({
+      code: 'FANOUT_PUBLISH_FAILED',
+      retriable: true,
+    });
   });
 });

@@ -199,8 +199,18 @@ export class EventPublisher {
       }
       metadata = await this.sendConfirmed(byTopic, sendSpan);
     } catch (error) {
-      if (producerIdStale(error)) await this.replaceProducer();
-      const wrapped = wrapKafkaError(error, 'publish failed');
+      const stale = producerIdStale(error);
+      if (stale) await this.replaceProducer();
+      // kafkajs gives up after a few seconds of retriable errors (a leader moving, a broker
+      // restarting) and reports that as non-retriable; so is a producer id the broker refused.
+      // Both pass: a consumer that publishes a reply must retry, not dead-letter its event.
+      const wrapped =
+        stale || (error as Error | null)?.name === 'KafkaJSNumberOfRetriesExceeded'
+          ? new RetriableError('FANOUT_PUBLISH_FAILED', `publish failed: ${message(error)}`, {
+              cause: error,
+              details: { kafka: (error as Error).name },
+            })
+          : wrapKafkaError(error, 'publish failed');
       endWithError(sendSpan, wrapped);
       if (!single) for (const span of createSpans) endWithError(span, wrapped);
       throw wrapped;
