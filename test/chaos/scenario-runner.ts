@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '@fanout/local-platform';
 import type { ChaosSystem, Log } from './chaos-system';
@@ -106,6 +106,29 @@ export class ScenarioRunner {
         `  accepted ${f.usersAccepted} users + ${f.ordersAccepted} orders; effects ${f.effectsPresent}/${f.effectsExpected}; duplicate keys ${f.duplicateKeys}; sagas terminal ${f.sagasTerminal}/${f.ordersAccepted} (${f.confirmed} confirmed, ${f.cancelled} cancelled); dead letters ${f.deadLettersFound}/${f.deadLettersExpected}; ${f.durationS} s (settled in ${f.settleS} s)${outcome.notes.length ? `\n  ${outcome.notes.join('; ')}` : ''}`,
     );
     mkdirSync(join(repoRoot, '.fanout', 'chaos'), { recursive: true });
+    if (evaluation.checks.some((c) => !c.ok)) {
+      // What the sandbox saw, for the post-mortem: every effect and the recent requests.
+      const file = join(
+        repoRoot,
+        '.fanout',
+        'chaos',
+        `failed-${scenario.replace(/\W+/g, '-')}-${Date.now()}.json`,
+      );
+      const sandbox = this.system.url('sandbox-apis', '');
+      const [effects, requests] = await Promise.all(
+        ['/_admin/effects?limit=100000', '/_admin/requests?limit=100000'].map((path) =>
+          fetch(`${sandbox}${path}`).then(
+            (r) => r.json() as Promise<unknown>,
+            () => null,
+          ),
+        ),
+      );
+      writeFileSync(
+        file,
+        JSON.stringify({ ledger: { users: load.users, orders: load.orders }, effects, requests }),
+      );
+      this.log(`  sandbox effects and requests saved to ${file}`);
+    }
     appendFileSync(
       RESULTS_FILE,
       `${JSON.stringify({ run: this.runId, ...outcome, checks: outcome.checks.map((c) => ({ name: c.name, ok: c.ok, violations: c.violations.slice(0, 20) })) })}\n`,
