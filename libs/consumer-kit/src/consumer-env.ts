@@ -44,6 +44,13 @@ export function consumerServiceEnv(options: { port: number; groupId: string }) {
       .default(options.groupId),
     /** Events in flight per partition (distinct keys in parallel, same key in order). */
     CONSUMER_CONCURRENCY: env.positiveInt(100),
+    /**
+     * Fetch batching: the broker answers a fetch once this many bytes are ready, or after
+     * CONSUMER_FETCH_MAX_WAIT_MS. Larger batches cost less per event; the wait is the most a
+     * lone event can be held back when traffic is light.
+     */
+    CONSUMER_FETCH_MIN_BYTES: env.positiveInt(1),
+    CONSUMER_FETCH_MAX_WAIT_MS: env.positiveInt(500),
     /** Handler attempts within one delivery before the event moves to a retry topic. */
     RETRY_IMMEDIATE_ATTEMPTS: env.positiveInt(3),
     /** Delays of the retry topics, comma-separated ms; after the last, the dead-letter topic. */

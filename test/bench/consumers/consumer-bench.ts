@@ -22,7 +22,7 @@ import { startConsumerService } from '@fanout/consumer-kit';
 import { EventPublisher } from '@fanout/messaging';
 import { crmConsumer } from '@fanout/crm-consumer/consumer';
 import { CrmApi, DownstreamClient, Secret, idempotencyKey } from '@fanout/downstream';
-import { createLogger } from '@fanout/telemetry';
+import { createLogger, startTelemetry } from '@fanout/telemetry';
 import { platformEndpoints, uniqueName } from '@fanout/test-platform';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -87,6 +87,13 @@ const kitEnv = {
   CONSUMER_CONCURRENCY: '200',
   DEDUPE_ENABLED: process.argv.includes('--no-dedupe') ? 'false' : 'true',
   LOG_LEVEL: 'warn',
+  // `--kit-env=NAME=value,NAME=value`: further consumer settings (e.g. fetch batching).
+  ...Object.fromEntries(
+    (process.argv.find((a) => a.startsWith('--kit-env='))?.slice(10) ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+  ),
 };
 
 const endpoints = platformEndpoints();
@@ -429,6 +436,22 @@ async function runPlain(
   }
 }
 
+/**
+ * `--sampling=<ratio>`: start this process's telemetry as a consumer's main.ts does (tracing
+ * with parent-based ratio sampling exported to the platform's Jaeger, metrics, the http and
+ * undici instrumentations), e.g. 0.01 for the issue's throughput target. Off by default.
+ */
+const sampling = process.argv.find((a) => a.startsWith('--sampling='))?.slice(11);
+const telemetry =
+  sampling === undefined
+    ? undefined
+    : (() => {
+        process.env.OTEL_TRACES_SAMPLER = 'parentbased_traceidratio';
+        process.env.OTEL_TRACES_SAMPLER_ARG = sampling;
+        process.env.OTEL_EXPORTER_OTLP_ENDPOINT ??= endpoints.otlpHttpUrl;
+        process.env.OTEL_EXPORTER_OTLP_PROTOCOL ??= 'http/protobuf';
+        return startTelemetry({ serviceName: 'consumer-bench' });
+      })();
 const sandbox = await startSandboxProcess();
 const results: Array<Record<string, unknown>> = [];
 try {
@@ -471,6 +494,7 @@ try {
 } finally {
   sandbox.child.kill('SIGTERM');
   await codec.close();
+  await telemetry?.shutdown();
 }
 
 const rootPackage = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
@@ -493,7 +517,10 @@ const setup = {
   kit: {
     ...kitEnv,
     ledger: 'on (one ApiCallAttempted per attempt)',
-    tracing: 'SDK not started (no spans exported)',
+    tracing:
+      sampling === undefined
+        ? 'SDK not started (no spans exported)'
+        : `SDK started, parentbased_traceidratio ${sampling}, OTLP to Jaeger; metrics on`,
   },
   plain: {
     partitionsConsumedConcurrently: PARTITIONS,
