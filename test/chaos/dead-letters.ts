@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kafka } from 'kafkajs';
+import { withTransientRetry } from './transient-retry';
 
 /** The header every poison record carries; dead-letter copies keep the original headers. */
 export const POISON_HEADER = 'chaos.poison-id';
@@ -70,7 +71,11 @@ function header(headers: Record<string, unknown> | undefined, name: string): str
  * Reads every dead-letter topic of the cluster from the beginning to its current end, with a
  * fresh consumer group, bounded in time. The end is fixed when the read starts.
  */
-export async function readDeadLetters(kafka: Kafka, timeoutMs = 60_000): Promise<DeadLetter[]> {
+export function readDeadLetters(kafka: Kafka, timeoutMs = 60_000): Promise<DeadLetter[]> {
+  return withTransientRetry('reading the dead-letter topics', () => readOnce(kafka, timeoutMs));
+}
+
+async function readOnce(kafka: Kafka, timeoutMs: number): Promise<DeadLetter[]> {
   const admin = kafka.admin();
   await admin.connect();
   const ends = new Map<string, bigint>();

@@ -1,11 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kafka, Message } from 'kafkajs';
+import { withTransientRetry } from './transient-retry';
 
 /** Partition → next offset (the high watermark) of each topic. */
 export type TopicEnds = Map<string, Map<number, bigint>>;
 
-export async function topicEnds(kafka: Kafka, topics: readonly string[]): Promise<TopicEnds> {
+export function topicEnds(kafka: Kafka, topics: readonly string[]): Promise<TopicEnds> {
+  return withTransientRetry('reading topic ends', () => topicEndsOnce(kafka, topics));
+}
+
+async function topicEndsOnce(kafka: Kafka, topics: readonly string[]): Promise<TopicEnds> {
   const admin = kafka.admin();
   await admin.connect();
   try {
