@@ -70,6 +70,9 @@ export interface FanoutLoadResult {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A drain with no new effect at any API for this long is stuck, not slow. */
+const STALL_MS = 60_000;
+
 interface Accepted {
   userId: string;
   dueAt: number;
@@ -101,6 +104,8 @@ export async function waitForEffects(
 ): Promise<{ drained: boolean; seconds: number }> {
   const started = Date.now();
   const bar = counter(`${label}: fanned out`, expected, 'events (min over the 4 APIs)');
+  let lastTotal = -1;
+  let lastChange = Date.now();
   try {
     while (Date.now() - started < timeoutS * 1000) {
       let counts: Record<FanoutApi, number>;
@@ -114,6 +119,16 @@ export async function waitForEffects(
       const least = Math.min(...FANOUT_APIS.map((api) => counts[api]));
       bar.update(least, Object.fromEntries(FANOUT_APIS.map((api) => [api, counts[api]])));
       if (least >= expected) return { drained: true, seconds: (Date.now() - started) / 1000 };
+      const total = FANOUT_APIS.reduce((n, api) => n + counts[api], 0);
+      if (total !== lastTotal) {
+        lastTotal = total;
+        lastChange = Date.now();
+      } else if (Date.now() - lastChange > STALL_MS) {
+        note(
+          `! ${label}: no new effect at any API for ${STALL_MS / 1000} s (${FANOUT_APIS.map((api) => `${api} ${counts[api]}`).join(', ')} of ${expected}); are the consumers consuming? See the service logs`,
+        );
+        break;
+      }
       await sleep(500);
     }
     return { drained: false, seconds: (Date.now() - started) / 1000 };
