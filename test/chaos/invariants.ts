@@ -66,6 +66,8 @@ export interface Figures {
   sagasTerminal: number;
   confirmed: number;
   cancelled: number;
+  /** Cancelled orders by reason, e.g. PAYMENT_DECLINED (priced to be) or a step's timeout. */
+  cancelReasons: Record<string, number>;
   poisonProduced: number;
   deadLettersExpected: number;
   deadLettersFound: number;
@@ -334,6 +336,14 @@ export function evaluate(ledger: ScenarioLedger, evidence: Evidence): Evaluation
       sagasTerminal: statuses.filter((s) => s === 'CONFIRMED' || s === 'CANCELLED').length,
       confirmed: statuses.filter((s) => s === 'CONFIRMED').length,
       cancelled: statuses.filter((s) => s === 'CANCELLED').length,
+      cancelReasons: ledger.orders.reduce<Record<string, number>>((reasons, o) => {
+        const outcome = evidence.orders.get(o.id);
+        if (outcome?.status === 'CANCELLED') {
+          const code = outcome.cancellationCode ?? 'unknown';
+          reasons[code] = (reasons[code] ?? 0) + 1;
+        }
+        return reasons;
+      }, {}),
       poisonProduced: ledger.poison.length,
       deadLettersExpected: ledger.poison.reduce(
         (sum, p) => sum + (DEAD_LETTER_TOPICS_OF[p.topic]?.length ?? 0),

@@ -103,7 +103,7 @@ export class ScenarioRunner {
     const f = outcome.figures;
     this.log(
       `  ${evaluation.checks.map((c) => `${c.ok ? '✔' : '✘'} ${c.name}`).join(' · ')}\n` +
-        `  accepted ${f.usersAccepted} users + ${f.ordersAccepted} orders; effects ${f.effectsPresent}/${f.effectsExpected}; duplicate keys ${f.duplicateKeys}; sagas terminal ${f.sagasTerminal}/${f.ordersAccepted} (${f.confirmed} confirmed, ${f.cancelled} cancelled); dead letters ${f.deadLettersFound}/${f.deadLettersExpected}; ${f.durationS} s (settled in ${f.settleS} s)${outcome.notes.length ? `\n  ${outcome.notes.join('; ')}` : ''}`,
+        `  accepted ${f.usersAccepted} users + ${f.ordersAccepted} orders; effects ${f.effectsPresent}/${f.effectsExpected}; duplicate keys ${f.duplicateKeys}; sagas terminal ${f.sagasTerminal}/${f.ordersAccepted} (${f.confirmed} confirmed, ${f.cancelled} cancelled: ${JSON.stringify(f.cancelReasons)}); dead letters ${f.deadLettersFound}/${f.deadLettersExpected}; ${f.durationS} s (settled in ${f.settleS} s)${outcome.notes.length ? `\n  ${outcome.notes.join('; ')}` : ''}`,
     );
     mkdirSync(join(repoRoot, '.fanout', 'chaos'), { recursive: true });
     if (evaluation.checks.some((c) => !c.ok)) {
