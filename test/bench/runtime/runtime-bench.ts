@@ -122,6 +122,8 @@ interface Measured {
   seconds: number;
   perSecond: number;
   orderViolations: number;
+  /** This process's CPU (user + system) from the first handled message to the last, per message. */
+  cpuMicrosPerMessage: number;
 }
 
 /** The same work for both consumers: the handler, a per-key order check, the timing. */
@@ -131,12 +133,17 @@ function makeWork(handlerMs: number, expected: number) {
   let count = 0;
   let first = 0;
   let last = 0;
+  let cpuAtFirst: NodeJS.CpuUsage | undefined;
+  let cpuUsed: NodeJS.CpuUsage | undefined;
   let done!: () => void;
   const finished = new Promise<void>((resolve) => (done = resolve));
   return {
     finished,
     async handle(value: unknown): Promise<void> {
-      if (first === 0) first = performance.now();
+      if (first === 0) {
+        first = performance.now();
+        cpuAtFirst = process.cpuUsage();
+      }
       if (handlerMs > 0) await sleep(handlerMs);
       const { key, seq } = value as { key: string; seq: number };
       const previous = lastSeq.get(key) ?? -1;
@@ -145,6 +152,7 @@ function makeWork(handlerMs: number, expected: number) {
       count += 1;
       if (count === expected) {
         last = performance.now();
+        cpuUsed = process.cpuUsage(cpuAtFirst);
         done();
       }
     },
@@ -155,6 +163,9 @@ function makeWork(handlerMs: number, expected: number) {
         seconds: Math.round(seconds * 1000) / 1000,
         perSecond: Math.round(count / seconds),
         orderViolations: violations,
+        cpuMicrosPerMessage: cpuUsed
+          ? Math.round(((cpuUsed.user + cpuUsed.system) / count) * 10) / 10
+          : NaN,
       };
     },
   };
@@ -233,10 +244,14 @@ try {
         `▶ ${s.name} #${rep}: plain eachMessage (${s.plainMessages} messages)… `,
       );
       plainRuns.push(await runPlain(s, rep));
-      process.stdout.write(`${plainRuns.at(-1)!.perSecond}/s\n`);
+      process.stdout.write(
+        `${plainRuns.at(-1)!.perSecond}/s, ${plainRuns.at(-1)!.cpuMicrosPerMessage} µs CPU/msg\n`,
+      );
       process.stdout.write(`▶ ${s.name} #${rep}: runtime (${s.runtimeMessages} messages)… `);
       runtimeRuns.push(await runRuntime(s, rep));
-      process.stdout.write(`${runtimeRuns.at(-1)!.perSecond}/s\n`);
+      process.stdout.write(
+        `${runtimeRuns.at(-1)!.perSecond}/s, ${runtimeRuns.at(-1)!.cpuMicrosPerMessage} µs CPU/msg\n`,
+      );
     }
     const plain = median(plainRuns.map((r) => r.perSecond));
     const runtime = median(runtimeRuns.map((r) => r.perSecond));
@@ -252,6 +267,10 @@ try {
       dedupe: s.dedupe !== false,
       messages: { plain: s.plainMessages, runtime: s.runtimeMessages },
       medianPerSecond: { plain, runtime },
+      medianCpuMicrosPerMessage: {
+        plain: median(plainRuns.map((r) => r.cpuMicrosPerMessage)),
+        runtime: median(runtimeRuns.map((r) => r.cpuMicrosPerMessage)),
+      },
       ratio: Math.round(ratio * 100) / 100,
       orderViolations: violations,
       runs: { plain: plainRuns, runtime: runtimeRuns },
