@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { format, resolveConfig } from 'prettier';
 import type { B1Report } from './b1-fanout-latency';
 import type { B2Report } from './b2-throughput';
 import type { B3Report } from './b3-runtime';
@@ -485,8 +486,12 @@ function charts(reports: Reports, dir: string): void {
   }
 }
 
-/** Writes the charts and docs/benchmarks.md from the JSON results. */
-export function writeReportDocument(outDir: string, reports: Reports, root: string): string {
+/** Writes the charts and docs/benchmarks.md (formatted as `npm run check:format` expects). */
+export async function writeReportDocument(
+  outDir: string,
+  reports: Reports,
+  root: string,
+): Promise<string> {
   const chartDir = join(outDir, 'charts');
   charts(reports, chartDir);
   const chartLink = relative(outDir, chartDir) || '.';
@@ -525,7 +530,7 @@ ${sections.join('\n')}
 ## How to reproduce
 
 \`\`\`sh
-npm run bench                      # everything (about 20-25 minutes on 2 cores); writes this file
+npm run bench                      # everything; writes this file (run times: the setup table)
 npm run bench -- --quick           # small counts, a few minutes, for development
 npm run bench -- --only=B1,B2      # some benchmarks; the others keep their last JSON
 npm run bench -- --rate=500 --duration=30 --b2-rates=250,500,1000,2000,3000,4000 --b2-duration=20 --b3-reps=2
@@ -537,6 +542,7 @@ The harness provisions and starts its own platform (profile \`bench\`, every fix
 On a shared machine the same code gives different numbers minute to minute: read each figure with the load average recorded beside it.
 `;
   const file = join(outDir, 'benchmarks.md');
-  writeFileSync(file, text);
+  const config = (await resolveConfig(file)) ?? {};
+  writeFileSync(file, await format(text, { ...config, parser: 'markdown' }));
   return relative(root, file);
 }

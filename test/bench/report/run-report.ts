@@ -27,15 +27,15 @@ const resultsDir = join(outDir, 'bench-results');
 const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 60_000).toFixed(1)} min`;
 
-function render(): void {
-  const file = writeReportDocument(outDir, readReports(resultsDir), root);
+async function render(): Promise<void> {
+  const file = await writeReportDocument(outDir, readReports(resultsDir), root);
   phase(`wrote ${file} and its charts`);
   for (const line of targetLines(readReports(resultsDir)))
     note(`${line.verdict.padEnd(12)} ${line.target}: ${line.measured}`);
 }
 
 if (options.renderOnly) {
-  render();
+  await render();
   process.exit(0);
 }
 
@@ -153,7 +153,7 @@ try {
 } finally {
   await cleanup();
 }
-render();
+await render();
 phase(
   `finished in ${elapsed()}${failures.length > 0 ? ` with ${failures.length} failure(s)` : ''}; service logs in ${join('.fanout', 'bench', runId, 'logs')}`,
 );
