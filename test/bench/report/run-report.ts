@@ -4,7 +4,7 @@
 //
 //   npm run bench [-- --quick] [-- --only=B1,B2] [-- --render-only] [-- --help]
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { platformStatus, startPlatform, stopPlatform } from '@fanout/local-platform';
@@ -22,7 +22,7 @@ import { ServiceSets } from './service-sets';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const options = parseReportOptions(process.argv.slice(2));
-const outDir = join(root, options.outDir);
+const outDir = resolve(root, options.outDir);
 const resultsDir = join(outDir, 'bench-results');
 const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 60_000).toFixed(1)} min`;
