@@ -105,7 +105,7 @@ function setupSection(reports: Reports): string {
     ['machine', `${m.cores} cores (${m.cpuModel}), ${m.memoryGiB} GiB, ${m.os}`],
     [
       'shared',
-      'the broker, the registry, Jaeger, every service, the load generator and (while this ran) other work all on the same cores',
+      'the broker, the registry, Jaeger, every service and the load generator all on the same two cores; whether other work shared them shows in the load averages recorded before and after each phase',
     ],
     [
       'versions',
