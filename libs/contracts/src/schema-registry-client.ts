@@ -84,7 +84,12 @@ export class SchemaRegistryClient {
   }
 
   async setCompatibility(subject: string, level: CompatibilityLevel): Promise<void> {
-    await this.call('PUT', `/config/${enc(subject)}`, { compatibility: level });
+    const path = `/config/${enc(subject)}`;
+    // Apicurio answers 409 "A rule named 'COMPATIBILITY' already exists" to the loser of two
+    // clients creating a subject's rule at the same moment (two instances starting together).
+    // The rule exists by then, so a second PUT updates it.
+    const first = await this.call('PUT', path, { compatibility: level }, [409]);
+    if (first.status === 409) await this.call('PUT', path, { compatibility: level });
   }
 
   /** The subject's own level, or undefined when it inherits the global one. */
