@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { CrmApi, DownstreamClient, Secret, idempotencyKey } from '@fanout/downstream';
 import { runInCallScope } from '@fanout/consumer-kit';
-import { startTelemetry } from '@fanout/telemetry';
+import { startSampledTelemetry } from '../sampled-telemetry';
 
 const argValue = (name: string): string | undefined =>
   process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
@@ -43,15 +43,7 @@ if (process.argv.includes('--serve')) {
   const REPS = Number(argValue('reps') ?? 5);
   const CONCURRENCY = Number(argValue('concurrency') ?? 32);
   const sampling = argValue('sampling');
-  const telemetry =
-    sampling === undefined
-      ? undefined
-      : (() => {
-          process.env.OTEL_TRACES_SAMPLER = 'parentbased_traceidratio';
-          process.env.OTEL_TRACES_SAMPLER_ARG = sampling;
-          process.env.OTEL_TRACES_EXPORTER = 'none';
-          return startTelemetry({ serviceName: 'client-overhead-bench' });
-        })();
+  const telemetry = startSampledTelemetry('client-overhead-bench', sampling);
   const child = fork(new URL(import.meta.url).pathname, ['--serve'], {
     execArgv: ['--import', 'tsx'],
   });

@@ -22,8 +22,9 @@ import { startConsumerService } from '@fanout/consumer-kit';
 import { EventPublisher } from '@fanout/messaging';
 import { crmConsumer } from '@fanout/crm-consumer/consumer';
 import { CrmApi, DownstreamClient, Secret, idempotencyKey } from '@fanout/downstream';
-import { createLogger, startTelemetry } from '@fanout/telemetry';
+import { createLogger } from '@fanout/telemetry';
 import { platformEndpoints, uniqueName } from '@fanout/test-platform';
+import { startSampledTelemetry } from '../sampled-telemetry';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '../../..');
@@ -442,16 +443,7 @@ async function runPlain(
  * undici instrumentations), e.g. 0.01 for the issue's throughput target. Off by default.
  */
 const sampling = process.argv.find((a) => a.startsWith('--sampling='))?.slice(11);
-const telemetry =
-  sampling === undefined
-    ? undefined
-    : (() => {
-        process.env.OTEL_TRACES_SAMPLER = 'parentbased_traceidratio';
-        process.env.OTEL_TRACES_SAMPLER_ARG = sampling;
-        process.env.OTEL_EXPORTER_OTLP_ENDPOINT ??= endpoints.otlpHttpUrl;
-        process.env.OTEL_EXPORTER_OTLP_PROTOCOL ??= 'http/protobuf';
-        return startTelemetry({ serviceName: 'consumer-bench' });
-      })();
+const telemetry = startSampledTelemetry('consumer-bench', sampling, endpoints.otlpHttpUrl);
 const sandbox = await startSandboxProcess();
 const results: Array<Record<string, unknown>> = [];
 try {

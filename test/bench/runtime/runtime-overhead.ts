@@ -13,8 +13,8 @@ import { join } from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { createConsumerRuntime } from '@fanout/messaging';
-import { startTelemetry } from '@fanout/telemetry';
 import { JsonWireCodec } from '../../integration/messaging/json-codec';
+import { startSampledTelemetry } from '../sampled-telemetry';
 
 const argValue = (name: string): string | undefined =>
   process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
@@ -24,15 +24,7 @@ const BATCH = Number(argValue('batch') ?? 100);
 const dedupe = !process.argv.includes('--no-dedupe');
 const sampling = argValue('sampling');
 
-const telemetry =
-  sampling === undefined
-    ? undefined
-    : (() => {
-        process.env.OTEL_TRACES_SAMPLER = 'parentbased_traceidratio';
-        process.env.OTEL_TRACES_SAMPLER_ARG = sampling;
-        process.env.OTEL_TRACES_EXPORTER = 'none';
-        return startTelemetry({ serviceName: 'runtime-overhead-bench' });
-      })();
+const telemetry = startSampledTelemetry('runtime-overhead-bench', sampling);
 
 const codec = new JsonWireCodec();
 const TOPIC = 'bench.runtime-overhead';
