@@ -9,7 +9,7 @@ export const versions = {
   /** Kafka 4.1 logs through SLF4J 1.7; this binding routes it to log4j2. */
   log4jSlf4j: '2.24.3',
   apicurio: '3.3.3',
-  jaeger: 'v1.76.0',
+  jaeger: 'v1.75.0',
   /** jaeger's go.mod carries this replace; `go install pkg@version` refuses modules with one. */
   jaegerSaramaReplace: 'github.com/Shopify/sarama => github.com/Shopify/sarama v1.33.0',
 } as const;
