@@ -23,6 +23,7 @@ export type { ProvisionOptions, ProvisionedPaths } from './provision';
 export { compileTopology, endpointsOf, endpointEnv, fixedPorts, allComponents } from './topology';
 export type { StackOptions, Topology, StackEndpoints, ComponentName, BrokerNode } from './topology';
 export { serviceCatalog, serviceEnv, sharedServiceEnv, sandboxPort } from './services';
+export { applyNice, rolePriority } from './process-priority';
 export type { ServiceSpec, ServiceRole, ServiceEnvContext } from './services';
 export type { ServiceOutcome } from './service-runner';
 export { PlatformError, isPlatformError } from './platform-error';

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { httpReady, waitUntil } from './health-checks';
 import { PlatformError } from './platform-error';
+import { applyNice, rolePriority } from './process-priority';
 import { assertPortsFree } from './port-owner';
 import { isOurs, logTail, spawnManaged } from './process-supervisor';
 import type { RunContext } from './run-context';
@@ -76,11 +77,16 @@ async function ensureService(
       logFile: join(ctx.topology.logDir, `${spec.name}.log`),
     });
     ctx.record(proc);
+    // Background roles run niced (rolePriority): set at once and again when ready, for the
+    // threads started in between.
+    const { nice } = rolePriority[spec.role];
+    if (nice !== 0) applyNice(proc.pid, nice);
     try {
       await waitUntil(() => httpReady(url), {
         timeoutMs: ctx.timeouts.serviceMs,
         stillRunning: () => isOurs(proc),
       });
+      if (nice !== 0) applyNice(proc.pid, nice);
       break;
     } catch (error) {
       if (attempt < 2 && !isOurs(proc)) {

@@ -12,11 +12,12 @@ import { runFanoutLoad, warmUp } from './fanout-load';
 import type { FanoutLoadResult } from './fanout-load';
 import { note, phase } from './progress';
 import { USER_EVENTS_PARTITIONS } from './service-sets';
+import type { ServiceSet } from './service-sets';
 import { setupRecord } from './setup-record';
 import type { SetupRecord } from './setup-record';
 import type { TrackedChild } from './child-processes';
 
-export type B1ApproachId = 'sequential' | 'parallel' | 'event-driven';
+export type B1ApproachId = 'sequential' | 'parallel' | 'event-driven' | 'event-driven-flat';
 
 export interface B1Approach {
   id: B1ApproachId;
@@ -116,7 +117,12 @@ const APPROACHES: ReadonlyArray<{ id: B1ApproachId; name: string; how: string }>
   {
     id: 'event-driven',
     name: 'Fanout (event-driven)',
-    how: 'POST /users on user-service (user + outbox row in one SQLite transaction, 201), relay → Kafka (Avro, registry) → the four consumer services → the four APIs',
+    how: 'POST /users on user-service (user + outbox row in one SQLite transaction, 201), relay → Kafka (Avro, registry) → the four consumer services → the four APIs; consumers and the sandbox niced by role (rolePriority), as `npm start` runs them',
+  },
+  {
+    id: 'event-driven-flat',
+    name: 'Fanout, all at one priority',
+    how: 'the same services with no priority by role: consumers and the sandbox compete with user-service for the cores on equal terms',
   },
 ];
 
@@ -127,16 +133,25 @@ const APPROACHES: ReadonlyArray<{ id: B1ApproachId; name: string; how: string }>
 export async function runB1(ctx: BenchContext): Promise<B1Report> {
   const { options } = ctx;
   const setup = setupRecord(ctx.root);
-  const set = await ctx.sets.ensure(options.b1Sampling);
   const approaches: B1Approach[] = [];
+  const eventDriven = (id: B1ApproachId) => id === 'event-driven' || id === 'event-driven-flat';
   const connectionsFor = (id: B1ApproachId) =>
-    id === 'event-driven' ? 100 : Math.max(100, Math.ceil(options.rate));
+    eventDriven(id) ? 100 : Math.max(100, Math.ceil(options.rate));
+  let services: Record<string, Record<string, string>> = {};
   for (const approach of APPROACHES) {
     phase(`B1 ${approach.name}: warm-up, then ${options.rate} req/s for ${options.durationS} s`);
     let inline: { tracked: TrackedChild; url: string } | undefined;
+    let set: ServiceSet | undefined;
     try {
-      let url = set.services.userServiceUrl;
-      if (approach.id !== 'event-driven') {
+      set = await ctx.sets.ensure({
+        sampling: options.b1Sampling,
+        tuning: 'bench',
+        priorities: approach.id !== 'event-driven-flat',
+      });
+      const active = set;
+      if (approach.id === 'event-driven') services = active.services.settings;
+      let url = active.services.userServiceUrl;
+      if (!eventDriven(approach.id)) {
         inline = await startInline(ctx, approach.id, set.services.apiTargets);
         url = inline.url;
       }
@@ -155,19 +170,38 @@ export async function runB1(ctx: BenchContext): Promise<B1Report> {
         rate: options.rate,
         durationS: options.durationS,
         connections: connectionsFor(approach.id),
-        doneSource: approach.id === 'event-driven' ? 'ledger' : 'header',
+        doneSource: eventDriven(approach.id) ? 'ledger' : 'header',
         sandbox: set.sandbox,
-        ...(approach.id === 'event-driven' ? { reader: set.reader } : {}),
+        ...(eventDriven(approach.id) ? { reader: set.reader } : {}),
         drainTimeoutS: 180,
         prefix,
+        processes: () => [
+          ...ctx.platformProcesses,
+          ...active.services
+            .processes()
+            .filter((p) => eventDriven(approach.id) || p.name === 'sandbox-apis'),
+          ...(inline?.tracked.child.pid
+            ? [
+                {
+                  name: `in-request server (${approach.id})`,
+                  kind: 'in-request' as const,
+                  pid: inline.tracked.child.pid,
+                },
+              ]
+            : []),
+        ],
       });
       if (!result.drained) set.clean = false;
+      if (result.cpu)
+        note(
+          `${approach.id}: ${result.cpu.total.usPerEvent ?? '-'} µs CPU per event in all (${result.cpu.rows.map((r) => `${r.process} ${r.usPerEvent ?? '-'}`).join(', ')})`,
+        );
       note(
         `${approach.id}: user-facing p50/p95/p99 ${result.userFacingMs.p50}/${result.userFacingMs.p95}/${result.userFacingMs.p99} ms · all APIs done p99 ${result.allDoneMs.p99} ms · ${result.delivery.fullyDelivered}/${result.delivery.accepted} fully delivered, ${result.delivery.duplicated} duplicated`,
       );
       approaches.push({ ...approach, result });
     } catch (error) {
-      set.clean = false;
+      if (set) set.clean = false;
       note(`✘ B1 ${approach.id} failed: ${(error as Error).message}`);
       approaches.push({ ...approach, error: (error as Error).message });
     } finally {
@@ -208,7 +242,7 @@ export async function runB1(ctx: BenchContext): Promise<B1Report> {
         allDoneP99Ms: TARGETS.allDoneP99Ms,
       },
     },
-    services: set.services.settings,
+    services,
     approaches,
   };
 }

@@ -5,6 +5,8 @@ import type { FanoutLoadResult } from './fanout-load';
 import { note, phase } from './progress';
 import { setupRecord } from './setup-record';
 import type { SetupRecord } from './setup-record';
+import type { ServiceTuning } from './fanout-services';
+import type { SetProfile } from './service-sets';
 
 export interface B2Step extends FanoutLoadResult {
   /** Every accepted POST fully fanned out, no errors, and the last one done within the tail bound. */
@@ -14,6 +16,8 @@ export interface B2Step extends FanoutLoadResult {
 
 export interface B2Sampling {
   sampling: number;
+  /** \`bench\` (bench-settings.ts) or \`defaults\` (npm start's catalog env). */
+  tuning?: ServiceTuning;
   steps: B2Step[];
   /** The highest fan-out rate among steps that kept up; null when none did. */
   sustainedPerSecond: number | null;
@@ -31,6 +35,8 @@ export interface B2Report {
   setup: SetupRecord;
   settings: Record<string, unknown>;
   samplings: B2Sampling[];
+  /** One step with \`npm start\`'s own settings (catalog env: default log level, sampling, windows). */
+  npmStartDefaults?: B2Sampling;
 }
 
 /** The tail bound of a step that kept up: the last event fully fanned out this soon after its POST was due. */
@@ -63,60 +69,16 @@ export async function runB2(ctx: BenchContext): Promise<B2Report> {
   const { options } = ctx;
   const setup = setupRecord(ctx.root);
   const samplings: B2Sampling[] = [];
-  for (const sampling of options.b2Samplings) {
-    const set = await ctx.sets.ensure(sampling);
-    phase(`B2 sampling ${sampling * 100}%: warm-up`);
-    await warmUp({
-      url: set.services.userServiceUrl,
-      connections: 200,
-      sandbox: set.sandbox,
-      prefix: `b2-${sampling}-warm-${Date.now().toString(36)}`,
-      rate: options.warmupRate,
-      seconds: options.warmupS,
-    });
-    const steps: B2Step[] = [];
-    let error: string | undefined;
-    for (const rate of options.b2Rates) {
-      phase(`B2 sampling ${sampling * 100}%: ${rate} registrations/s for ${options.b2DurationS} s`);
-      let result: FanoutLoadResult;
-      try {
-        result = await runFanoutLoad({
-          label: `B2 ${sampling * 100}% @${rate}/s`,
-          url: set.services.userServiceUrl,
-          rate,
-          durationS: options.b2DurationS,
-          connections: 200,
-          doneSource: 'ledger',
-          sandbox: set.sandbox,
-          reader: set.reader,
-          drainTimeoutS: Math.min(240, options.b2DurationS * 6 + 60),
-          prefix: `b2-${sampling}-${rate}-${Date.now().toString(36)}`,
-        });
-      } catch (failure) {
-        error = `${rate}/s step failed: ${(failure as Error).message}`;
-        note(`✘ B2 ${error}`);
-        set.clean = false;
-        break;
-      }
-      const verdict = judge(result, options.b2DurationS);
-      steps.push({ ...result, ...verdict });
-      note(
-        `${rate}/s offered: ${result.fanoutPerSecond ?? '-'} events/s fully fanned out · ${result.delivery.fullyDelivered}/${result.delivery.accepted} delivered · all-done p99 ${result.allDoneMs.p99} ms · ${verdict.keptUp ? 'kept up' : `fell behind (${verdict.whyNot.join('; ')})`}`,
-      );
-      if (!result.drained) set.clean = false;
-      if (!verdict.keptUp) break;
-    }
-    const kept = steps.filter((s) => s.keptUp && s.fanoutPerSecond !== null);
-    const rates = steps.map((s) => s.fanoutPerSecond).filter((r): r is number => r !== null);
-    samplings.push({
-      sampling,
-      steps,
-      sustainedPerSecond: kept.length > 0 ? Math.max(...kept.map((s) => s.fanoutPerSecond!)) : null,
-      peakPerSecond: rates.length > 0 ? Math.max(...rates) : null,
-      services: set.services.settings,
-      ...(error ? { error } : {}),
-    });
-  }
+  for (const sampling of options.b2Samplings)
+    samplings.push(
+      await runLadder(ctx, { sampling, tuning: 'bench', priorities: true }, options.b2Rates),
+    );
+  // npm start's own settings: the catalog's env only (log level, sampling, windows as shipped).
+  const npmStartDefaults = await runLadder(
+    ctx,
+    { sampling: 1, tuning: 'defaults', priorities: true },
+    [options.defaultsRate],
+  );
   return {
     benchmark: 'B2',
     title: 'Throughput: registrations per second from POST to all four APIs done',
@@ -140,8 +102,75 @@ export async function runB2(ctx: BenchContext): Promise<B2Report> {
       sustained: 'the highest fan-out rate among steps that kept up',
       consumerEnv: CONSUMER_ENV,
       userEventsTopicPartitions: 6,
+      npmStartDefaults: `one step at ${options.defaultsRate} req/s with the catalog env only (LOG_LEVEL, sampling and consumer windows as npm start ships them) and the bench's API key`,
       target: { eventsPerSecond: TARGETS.fanoutEventsPerSecond, sampling: TARGETS.fanoutSampling },
     },
     samplings,
+    npmStartDefaults,
+  };
+}
+
+/** One service set: warm up, then the offered rates stepped up until a step does not keep up. */
+async function runLadder(
+  ctx: BenchContext,
+  profile: SetProfile,
+  rates: readonly number[],
+): Promise<B2Sampling> {
+  const { options } = ctx;
+  const { sampling } = profile;
+  const label = profile.tuning === 'defaults' ? 'npm start defaults' : `${sampling * 100}%`;
+  const set = await ctx.sets.ensure(profile);
+  phase(`B2 ${label}: warm-up`);
+  await warmUp({
+    url: set.services.userServiceUrl,
+    connections: 200,
+    sandbox: set.sandbox,
+    prefix: `b2-${profile.tuning}-${sampling}-warm-${Date.now().toString(36)}`,
+    rate: options.warmupRate,
+    seconds: options.warmupS,
+  });
+  const steps: B2Step[] = [];
+  let error: string | undefined;
+  for (const rate of rates) {
+    phase(`B2 ${label}: ${rate} registrations/s for ${options.b2DurationS} s`);
+    let result: FanoutLoadResult;
+    try {
+      result = await runFanoutLoad({
+        label: `B2 ${label} @${rate}/s`,
+        url: set.services.userServiceUrl,
+        rate,
+        durationS: options.b2DurationS,
+        connections: 200,
+        doneSource: 'ledger',
+        sandbox: set.sandbox,
+        reader: set.reader,
+        drainTimeoutS: Math.min(240, options.b2DurationS * 6 + 60),
+        prefix: `b2-${profile.tuning}-${sampling}-${rate}-${Date.now().toString(36)}`,
+        processes: () => [...ctx.platformProcesses, ...set.services.processes()],
+      });
+    } catch (failure) {
+      error = `${rate}/s step failed: ${(failure as Error).message}`;
+      note(`✘ B2 ${error}`);
+      set.clean = false;
+      break;
+    }
+    const verdict = judge(result, options.b2DurationS);
+    steps.push({ ...result, ...verdict });
+    note(
+      `${rate}/s offered: ${result.fanoutPerSecond ?? '-'} events/s fully fanned out · ${result.delivery.fullyDelivered}/${result.delivery.accepted} delivered · all-done p99 ${result.allDoneMs.p99} ms · ${result.cpu?.total.usPerEvent ?? '-'} µs CPU per event · ${verdict.keptUp ? 'kept up' : `fell behind (${verdict.whyNot.join('; ')})`}`,
+    );
+    if (!result.drained) set.clean = false;
+    if (!verdict.keptUp) break;
+  }
+  const kept = steps.filter((s) => s.keptUp && s.fanoutPerSecond !== null);
+  const measured = steps.map((s) => s.fanoutPerSecond).filter((r): r is number => r !== null);
+  return {
+    sampling,
+    tuning: profile.tuning,
+    steps,
+    sustainedPerSecond: kept.length > 0 ? Math.max(...kept.map((s) => s.fanoutPerSecond!)) : null,
+    peakPerSecond: measured.length > 0 ? Math.max(...measured) : null,
+    services: set.services.settings,
+    ...(error ? { error } : {}),
   };
 }

@@ -4,6 +4,8 @@ import type { OpenLoopResponse } from '../domain/open-loop-load';
 import { API_LATENCIES_MS, FANOUT_APIS, REQUEST_HEADERS, registrationBody } from './bench-settings';
 import type { FanoutApi } from './bench-settings';
 import type { FanoutRecordReader } from './fanout-record-reader';
+import { CpuMeter } from './process-cpu';
+import type { CpuTable, MeteredProcess } from './process-cpu';
 import { summarize } from './latency-summary';
 import type { LatencySummary } from './latency-summary';
 import { counter, note } from './progress';
@@ -28,6 +30,8 @@ export interface FanoutLoadOptions {
   drainTimeoutS: number;
   /** Unique email prefix. */
   prefix: string;
+  /** Processes whose CPU time is measured over the load and the drain (the load generator is added). */
+  processes?: () => readonly MeteredProcess[];
 }
 
 export interface FanoutLoadResult {
@@ -66,6 +70,8 @@ export interface FanoutLoadResult {
   ledger?: { records: number; readSeconds: number; complete: boolean };
   loadAverage: { before: number[]; after: number[] };
   startedAt: string;
+  /** CPU per process from the first request until every API was done, per event fully fanned out. */
+  cpu?: CpuTable;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -177,6 +183,7 @@ export async function runFanoutLoad(options: FanoutLoadOptions): Promise<FanoutL
   const total = Math.round(options.rate * options.durationS);
   const bar = counter(`${options.label}: answered`, total, 'requests');
   let answered = 0;
+  const meter = options.processes ? new CpuMeter(options.processes()) : undefined;
   const loadStarted = performance.now();
   const load = await openLoopLoad({
     url: options.url,
@@ -203,6 +210,7 @@ export async function runFanoutLoad(options: FanoutLoadOptions): Promise<FanoutL
     options.drainTimeoutS,
     options.label,
   );
+  meter?.finish();
   if (!drain.drained)
     note(`! ${options.label}: not every API was done within ${options.drainTimeoutS} s`);
 
@@ -283,5 +291,6 @@ export async function runFanoutLoad(options: FanoutLoadOptions): Promise<FanoutL
       after: loadavg().map((l) => Math.round(l * 100) / 100),
     },
     startedAt,
+    ...(meter ? { cpu: meter.table(delivery.fullyDelivered) } : {}),
   };
 }

@@ -1,9 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { serviceCatalog, serviceEnv } from '@fanout/local-platform';
+import { applyNice, rolePriority, serviceCatalog, serviceEnv } from '@fanout/local-platform';
 import type { StackEndpoints } from '@fanout/local-platform';
 import type { ChildProcesses, TrackedChild } from './child-processes';
 import { note } from './progress';
+import type { MeteredProcess } from './process-cpu';
 import {
   CONSUMER_ENV,
   FANOUT_APIS,
@@ -27,8 +28,16 @@ export interface FanoutServices {
   apiTargets: Record<FanoutApi, { url: string; key: string }>;
   /** What each service was started with beyond the shared names (keys left out). */
   settings: Record<string, Record<string, string>>;
+  /** The running services' pids with their roles, for the CPU table. */
+  processes(): MeteredProcess[];
   stop(): Promise<void>;
 }
+
+/**
+ * `bench`: the report's settings (bench-settings.ts: log level, sampling, windows, rate
+ * limit). `defaults`: what `npm start` runs (the catalog's env only, plus the bench's API key).
+ */
+export type ServiceTuning = 'bench' | 'defaults';
 
 const hidden = (name: string) => /KEY/.test(name);
 
@@ -70,10 +79,15 @@ export async function startFanoutServices(
     portOffset: number;
     workDir: string;
     sampling: number;
+    tuning: ServiceTuning;
+    /** Run each role at its catalog priority (rolePriority: consumers and the sandbox niced). */
+    priorities: boolean;
     /** USER_EVENTS_TOPIC of user-service and the consumers: one per service set, so a backlog
      * one set leaves behind never reaches the next. */
     userEventsTopic: string;
     readyTimeoutMs?: number;
+    /** Directory for `node --cpu-prof` profiles (written when each service stops). */
+    cpuProfDir?: string;
   },
 ): Promise<FanoutServices> {
   const started: TrackedChild[] = [];
@@ -103,28 +117,47 @@ export async function startFanoutServices(
       await Promise.all(
         tier.map(async (name) => {
           const spec = specOf(name);
-          const extra: Record<string, string> = {
-            LOG_LEVEL: SERVICE_LOG_LEVEL,
-            ...samplingEnv(options.sampling),
-            ...(spec.role === 'consumer' ? CONSUMER_ENV : {}),
-            ...(name === 'user-service' ? USER_SERVICE_ENV : {}),
-            ...(name === 'sandbox-apis' ? {} : { USER_EVENTS_TOPIC: options.userEventsTopic }),
-          };
+          const extra: Record<string, string> =
+            options.tuning === 'bench'
+              ? {
+                  LOG_LEVEL: SERVICE_LOG_LEVEL,
+                  ...samplingEnv(options.sampling),
+                  ...(spec.role === 'consumer' ? CONSUMER_ENV : {}),
+                  ...(name === 'user-service' ? USER_SERVICE_ENV : {}),
+                }
+              : name === 'user-service'
+                ? { API_KEYS: USER_SERVICE_ENV.API_KEYS! }
+                : {};
+          if (name !== 'sandbox-apis') extra.USER_EVENTS_TOPIC = options.userEventsTopic;
+          const nice = options.priorities ? rolePriority[spec.role].nice : 0;
           const env = { ...serviceEnv(spec, ctx), ...extra };
           mkdirSync(env.DATA_DIR!, { recursive: true });
           settings[name] = Object.fromEntries(
             Object.entries(env).filter(([k]) => !hidden(k) && k !== 'DATA_DIR'),
           );
+          settings[name]!.nice = String(nice);
           const tracked = children.spawn(
             name,
             process.execPath,
-            ['--import', 'tsx', join('services', name, 'src', 'main.ts')],
+            [
+              ...(options.cpuProfDir
+                ? [
+                    '--cpu-prof',
+                    `--cpu-prof-dir=${options.cpuProfDir}`,
+                    `--cpu-prof-name=${name}-\${pid}.cpuprofile`,
+                  ]
+                : []),
+              '--import',
+              'tsx',
+              join('services', name, 'src', 'main.ts'),
+            ],
             {
               cwd: options.root,
               env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
             },
           );
           started.push(tracked);
+          if (nice !== 0 && tracked.child.pid) applyNice(tracked.child.pid, nice);
           void tracked.exited.then(({ code, signal }) => {
             if (!stopping)
               note(`! ${name} exited unexpectedly (${code ?? signal}); see ${tracked.logFile}`);
@@ -134,6 +167,8 @@ export async function startFanoutServices(
             `http://127.0.0.1:${spec.port + options.portOffset}/readyz`,
             options.readyTimeoutMs ?? 180_000,
           );
+          // Again once ready, for threads started before the first call reached them.
+          if (nice !== 0 && tracked.child.pid) applyNice(tracked.child.pid, nice);
         }),
       );
     }
@@ -153,6 +188,10 @@ export async function startFanoutServices(
     sandboxUrl: `http://127.0.0.1:${specOf('sandbox-apis').port + options.portOffset}`,
     apiTargets,
     settings,
+    processes: () =>
+      started
+        .filter((c) => c.running() && c.child.pid !== undefined)
+        .map((c) => ({ name: c.name, kind: specOf(c.name).role, pid: c.child.pid! })),
     stop,
   };
 }

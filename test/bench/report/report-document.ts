@@ -9,6 +9,7 @@ import type { FanoutLoadResult } from './fanout-load';
 import { API_LATENCIES_MS, TARGETS } from './bench-settings';
 import type { LatencySummary } from './latency-summary';
 import { barChartSvg } from './svg-bar-chart';
+import { beforeFile, cpuSection } from './cpu-section';
 
 export const RESULT_FILES = {
   B1: 'b1-fanout-latency.json',
@@ -269,7 +270,22 @@ function b2Section(report: B2Report, chartDir: string): string {
       )}\n\nSustained: **${sampling.sustainedPerSecond === null ? 'no step kept up' : `${fmt(sampling.sustainedPerSecond)} events/s`}**; highest measured fan-out rate ${fmt(sampling.peakPerSecond)} events/s.${sampling.error ? ` Stopped early: ${sampling.error.split('\n')[0]}.` : ''}\n`,
     );
   }
-  const checked = report.samplings.flatMap((x) => x.steps);
+  const d = report.npmStartDefaults;
+  if (d)
+    parts.push(
+      `### npm start's own settings
+
+${s.npmStartDefaults ?? ''}. ${d.steps
+        .map(
+          (step) =>
+            `${fmt(step.offeredRate)}/s offered: ${fmt(step.fanoutPerSecond)} events/s fully fanned out, POST p99 ${ms(step.userFacingMs.p99)} ms, all done p99 ${ms(step.allDoneMs.p99)} ms, ${fmt(step.delivery.fullyDelivered)} / ${fmt(step.delivery.lost)} / ${fmt(step.delivery.duplicated)} delivered / lost / duplicated, ${step.keptUp ? 'kept up' : `fell behind (${step.whyNot.join('; ')})`}`,
+        )
+        .join(
+          '; ',
+        )}. Services: ${envLine(d.services)}.${d.error ? ` Failed: ${d.error.split('\n')[0]}.` : ''}
+`,
+    );
+  const checked = [...report.samplings, ...(d ? [d] : [])].flatMap((x) => x.steps);
   const accepted = checked.reduce((n, st) => n + st.delivery.accepted, 0);
   const lost = checked.reduce((n, st) => n + st.delivery.lost, 0);
   const duplicated = checked.reduce((n, st) => n + st.delivery.duplicated, 0);
@@ -497,7 +513,12 @@ export async function writeReportDocument(
   const chartLink = relative(outDir, chartDir) || '.';
   const quick = Object.values(reports).some((r: { quick: boolean }) => r.quick);
   const targets = targetLines(reports);
+  const beforePath = beforeFile(join(outDir, 'bench-results'), RESULT_FILES.B2);
+  const beforeB2 = existsSync(beforePath)
+    ? (JSON.parse(readFileSync(beforePath, 'utf8')) as B2Report)
+    : undefined;
   const sections = [
+    cpuSection(reports.B1, reports.B2, beforeB2, TARGETS.fanoutSampling),
     reports.B1 ? b1Section(reports.B1, chartLink) : '## B1 · Fan-out latency\n\nNot run yet.\n',
     reports.B2 ? b2Section(reports.B2, chartLink) : '## B2 · Throughput\n\nNot run yet.\n',
     reports.B3 ? b3Section(reports.B3, chartLink) : '## B3 · Consumer runtime\n\nNot run yet.\n',

@@ -15,12 +15,16 @@ export interface ReportOptions {
   b2Rates: number[];
   b2DurationS: number;
   b2Samplings: number[];
+  /** B2 with \`npm start\`'s own settings (catalog env, default log level and sampling): one step at this rate. */
+  defaultsRate: number;
   /** B1 (c) and the services' sampling ratio during B1. */
   b1Sampling: number;
   b3Reps: number;
   b4: { orders: number; rate: number; lightRate: number; seconds: number };
   portOffset: number;
   keepStack: boolean;
+  /** Start the fan-out services with --cpu-prof (profiles in .fanout/bench/<run>/profiles). */
+  cpuProf: boolean;
   renderOnly: boolean;
   outDir: string;
 }
@@ -33,8 +37,12 @@ const HELP = `npm run bench -- [options]
   --duration=30        B1 measured seconds per approach
   --b2-rates=250,...   B2 offered rates, stepped up until the fan-out falls behind
   --b2-duration=20     B2 seconds per step
+  --defaults-rate=200  B2's step with npm start's own settings (log level, sampling), req/s
   --b3-reps=2          B3 repetitions per consumer (median reported)
   --port-offset=14000  the "bench" stack's port offset (every port below 32768)
+  --cpu-prof           profile the fan-out services (node --cpu-prof, written when they stop)
+                       into .fanout/bench/<run>/profiles; summarize with
+                       tsx test/bench/report/profile-summary.ts <dir>
   --keep-stack         leave the bench platform running at the end (reused next time)
   --render-only        rebuild docs/benchmarks.md and the charts from the JSON, run nothing
   --out-dir=docs       where benchmarks.md, bench-results/ and charts/ go
@@ -57,8 +65,10 @@ export function parseReportOptions(argv: string[]): ReportOptions {
       'b2-rates': { type: 'string' },
       'b2-duration': { type: 'string' },
       'b3-reps': { type: 'string' },
+      'defaults-rate': { type: 'string' },
       'port-offset': { type: 'string', default: '14000' },
       'keep-stack': { type: 'boolean', default: false },
+      'cpu-prof': { type: 'boolean', default: false },
       'render-only': { type: 'boolean', default: false },
       'out-dir': { type: 'string', default: 'docs' },
       help: { type: 'boolean', default: false },
@@ -99,6 +109,7 @@ export function parseReportOptions(argv: string[]): ReportOptions {
     b2Rates,
     b2DurationS: positive('b2-duration', values['b2-duration'], quick ? 5 : 20),
     b2Samplings: [0.01, 1],
+    defaultsRate: positive('defaults-rate', values['defaults-rate'], quick ? 100 : 200),
     b1Sampling: 0.01,
     b3Reps: positive('b3-reps', values['b3-reps'], quick ? 1 : 2),
     b4: quick
@@ -106,6 +117,7 @@ export function parseReportOptions(argv: string[]): ReportOptions {
       : { orders: 3_000, rate: 20, lightRate: 2, seconds: 20 },
     portOffset: positive('port-offset', values['port-offset'], 14_000),
     keepStack: values['keep-stack'] ?? false,
+    cpuProf: values['cpu-prof'] ?? false,
     renderOnly: values['render-only'] ?? false,
     outDir: values['out-dir'] ?? 'docs',
   };

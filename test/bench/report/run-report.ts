@@ -113,7 +113,17 @@ try {
     endpoints: platform.endpoints,
     portOffset: platform.topology.portOffset,
     workDir,
+    ...(options.cpuProf ? { cpuProfDir: join(workDir, 'logs', 'profiles') } : {}),
   });
+  const status = await platformStatus(stack);
+  const platformProcesses = status.components
+    .filter((c) => c.pid !== undefined)
+    .map((c) => ({ name: c.name, kind: 'platform' as const, pid: c.pid! }));
+  const unmetered = status.components.filter((c) => c.pid === undefined).map((c) => c.name);
+  if (unmetered.length > 0)
+    note(
+      `! ${unmetered.join(', ')}: started outside this run's profile, so their CPU is not in the tables`,
+    );
   const ctx: BenchContext = {
     root,
     options,
@@ -121,6 +131,7 @@ try {
     sets,
     workDir,
     platformEnv: platform.env,
+    platformProcesses,
   };
   mkdirSync(resultsDir, { recursive: true });
   // B3 and B4 need only the platform: they run first, before the fan-out services start.

@@ -6,13 +6,25 @@ import type { StackEndpoints } from '@fanout/local-platform';
 import type { ChildProcesses } from './child-processes';
 import { FanoutRecordReader } from './fanout-record-reader';
 import { startFanoutServices } from './fanout-services';
-import type { FanoutServices } from './fanout-services';
+import type { FanoutServices, ServiceTuning } from './fanout-services';
 import { SandboxAdmin } from './sandbox-admin';
 import { note, phase } from './progress';
 
 export const USER_EVENTS_PARTITIONS = 6;
 
+/** What a set of fan-out services runs with. */
+export interface SetProfile {
+  sampling: number;
+  tuning: ServiceTuning;
+  /** Consumers and the sandbox niced by role (rolePriority), as `npm start` runs them. */
+  priorities: boolean;
+}
+
+export const profileLabel = (p: SetProfile): string =>
+  `${p.tuning === 'defaults' ? 'npm start defaults' : `sampling ${p.sampling * 100}%`}, ${p.priorities ? 'priorities by role' : 'all at one priority'}`;
+
 export interface ServiceSet {
+  profile: SetProfile;
   sampling: number;
   userEventsTopic: string;
   services: FanoutServices;
@@ -38,18 +50,23 @@ export class ServiceSets {
       endpoints: StackEndpoints;
       portOffset: number;
       workDir: string;
+      cpuProfDir?: string;
     },
   ) {}
 
-  /** The running set if it has this sampling and is clean; otherwise a freshly started one. */
-  async ensure(sampling: number): Promise<ServiceSet> {
-    if (this.current && this.current.sampling === sampling && this.current.clean)
-      return this.current;
+  /** The running set if it has this profile and is clean; otherwise a freshly started one. */
+  async ensure(profile: SetProfile): Promise<ServiceSet> {
+    const { sampling } = profile;
+    const same = (p: SetProfile) =>
+      p.sampling === profile.sampling &&
+      p.tuning === profile.tuning &&
+      p.priorities === profile.priorities;
+    if (this.current && same(this.current.profile) && this.current.clean) return this.current;
     await this.stop();
     const tag = `${Date.now().toString(36)}-${randomBytes(2).toString('hex')}`;
     const userEventsTopic = `fanout.user.events.bench-${tag}`;
     phase(
-      `starting sandbox-apis, user-service and 4 consumers (sampling ${sampling * 100}%, topic ${userEventsTopic})`,
+      `starting sandbox-apis, user-service and 4 consumers (${profileLabel(profile)}, topic ${userEventsTopic})`,
     );
     const started = Date.now();
     const admin = this.deps.kafka.admin();
@@ -67,11 +84,15 @@ export class ServiceSets {
       portOffset: this.deps.portOffset,
       workDir: join(this.deps.workDir, `services-${tag}`),
       sampling,
+      tuning: profile.tuning,
+      priorities: profile.priorities,
       userEventsTopic,
+      ...(this.deps.cpuProfDir ? { cpuProfDir: this.deps.cpuProfDir } : {}),
     });
     const startSeconds = Math.round((Date.now() - started) / 100) / 10;
     note(`services ready in ${startSeconds} s`);
     this.current = {
+      profile,
       sampling,
       userEventsTopic,
       services,

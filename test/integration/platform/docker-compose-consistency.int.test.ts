@@ -7,6 +7,7 @@ import {
   compileTopology,
   fixedPorts,
   kafkaServerSettings,
+  rolePriority,
   serviceCatalog,
   serviceEnv,
   versions,
@@ -20,6 +21,7 @@ interface ComposeService {
   healthcheck?: unknown;
   depends_on?: Record<string, { condition: string }>;
   volumes?: string[];
+  cpu_shares?: number;
 }
 
 const compose = parse(
@@ -31,6 +33,14 @@ const hostPorts = (s: ComposeService | undefined): number[] =>
   (s?.ports ?? []).map((p) => Number(p.split(':').at(-2)));
 
 describe('docker-compose.yml matches the local platform', () => {
+  it('gives each catalog service the CPU share of its role (consumers and the sandbox below the domain services)', () => {
+    for (const spec of serviceCatalog) {
+      const shares = services[spec.name]?.cpu_shares ?? 1024;
+      expect({ [spec.name]: shares }).toEqual({ [spec.name]: rolePriority[spec.role].cpuShares });
+    }
+    expect(rolePriority.consumer.cpuShares).toBeLessThan(rolePriority.domain.cpuShares);
+  });
+
   it('has the platform components with the local versions and fixed host ports', () => {
     expect(services.kafka?.image).toBe(`apache/kafka:${versions.kafka}`);
     expect(hostPorts(services.kafka)).toEqual([fixedPorts.kafka]);
