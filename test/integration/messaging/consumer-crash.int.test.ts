@@ -32,11 +32,26 @@ function startChild(env: Record<string, string>): ChildProcess {
   return child;
 }
 
+/** Resolves once the child printed `ready` (its SIGTERM handler is installed and it has started). */
+function readyLine(child: ChildProcess, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    let seen = '';
+    const timer = setTimeout(() => resolve(false), timeoutMs);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.includes('ready\n')) {
+        clearTimeout(timer);
+        resolve(true);
+      }
+    });
+  });
+}
+
 async function waitUntil(check: () => boolean, timeoutMs: number): Promise<boolean> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     if (check()) return true;
-    await sleep(100);
+    await sleep(25);
   }
   return check();
 }
@@ -69,24 +84,33 @@ describe('a consumer SIGKILLed mid-stream', () => {
       GROUP_ID: groupId,
       DATA_DIR: join(dir, 'data'),
       LEDGER: ledgerFile,
-      HANDLER_MS: '6',
+      // Slow enough that the whole stream takes far longer than the pause before each kill, so
+      // every kill lands mid-stream (with 6 ms, a child could finish the rest within the pause
+      // and the last one was signalled before it had even started).
+      HANDLER_MS: '20',
     };
     const killAt = [total * 0.15, total * 0.4, total * 0.65];
     let kills = 0;
+    const effectsAtKill: number[] = [];
     for (const threshold of killAt) {
       const child = startChild(env);
       const reached = await waitUntil(() => ledger.summary().effects >= threshold, 60_000);
       expect(reached).toBe(true);
       // Mid-stream: let a little more run so the kill lands among in-flight handlers.
-      await sleep(Math.random() * 150);
+      await sleep(Math.random() * 30);
+      effectsAtKill.push(ledger.summary().effects);
       child.kill('SIGKILL');
       await new Promise((resolve) => child.once('exit', resolve));
       kills += 1;
     }
 
     const last = startChild(env);
+    const lastReady = readyLine(last, 60_000);
     expect(await waitUntil(() => ledger.summary().effects >= total, 90_000)).toBe(true);
-    // Graceful shutdown: SIGTERM finishes, commits and leaves the group with exit code 0.
+    // Graceful shutdown: SIGTERM finishes, commits and leaves the group with exit code 0. The
+    // signal waits for `ready`: before it, the handler is not installed and Node's default
+    // SIGTERM would kill the child (exit code null), which says nothing about the runtime.
+    expect(await lastReady).toBe(true);
     last.kill('SIGTERM');
     const code = await new Promise<number | null>((resolve) => last.once('exit', resolve));
 
@@ -94,12 +118,16 @@ describe('a consumer SIGKILLed mid-stream', () => {
     const effectKeys = new Set(ledger.effectKeys());
     ledger.close();
     expect(kills).toBe(3);
+    // Each kill landed with work still to do.
+    expect(effectsAtKill.every((effects) => effects < total)).toBe(true);
     expect(code).toBe(0);
     expect(summary.effects).toBe(total);
     expect(ids.every((id) => effectKeys.has(`${id}:apply`))).toBe(true);
     expect(summary.violations).toBe(0);
     // Redeliveries happened (the kills were mid-stream), and none produced a second effect.
     expect(summary.calls).toBeGreaterThanOrEqual(total);
-    console.log(`crash test: ${total} events, ${summary.calls} calls, ${summary.effects} effects`);
+    console.log(
+      `crash test: ${total} events, ${summary.calls} calls, ${summary.effects} effects, effects at kills ${effectsAtKill.join('/')}`,
+    );
   });
 });
