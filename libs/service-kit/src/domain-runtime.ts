@@ -13,6 +13,7 @@ import {
 } from '@fanout/telemetry';
 import type { Logger } from '@fanout/telemetry';
 import { openDatabase } from './database';
+import { GroupCommit } from './group-commit';
 import type { SqliteDatabase } from './database';
 import type { DomainServiceConfig } from './domain-env';
 import { outboxPublisherFor } from './event-publisher-outbox';
@@ -41,6 +42,8 @@ export interface DomainRuntimeOptions {
 
 export interface DomainRuntime {
   db: SqliteDatabase;
+  /** Writes of concurrent requests in one transaction, each answered after it commits. */
+  groupCommit: GroupCommit;
   outbox: SqliteOutbox;
   app: FastifyInstance;
   readiness: ReadinessChecks;
@@ -181,6 +184,7 @@ export async function createDomainRuntime(options: DomainRuntimeOptions): Promis
 
   return {
     db,
+    groupCommit: new GroupCommit(db),
     outbox,
     app,
     readiness,

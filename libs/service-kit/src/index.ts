@@ -28,6 +28,8 @@ export type { SqliteIdempotencyStoreOptions } from './sqlite-idempotency-store';
 export { canonicalJson, requestFingerprint } from './request-fingerprint';
 export { openDatabase, isUniqueViolation } from './database';
 export type { SqliteDatabase, OpenDatabaseOptions } from './database';
+export { GroupCommit } from './group-commit';
+export type { GroupCommitOptions } from './group-commit';
 export { SqliteOutbox } from './outbox-store';
 export type { OutboxEvent, OutboxRow } from './outbox-store';
 export { OutboxRelay } from './outbox-relay';

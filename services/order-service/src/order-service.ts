@@ -33,7 +33,7 @@ export async function createOrderService(
   });
   const orders = new OrderRepository(runtime.db);
   orderRoutes(runtime.app, {
-    db: runtime.db,
+    groupCommit: runtime.groupCommit,
     orders,
     outbox: runtime.outbox,
     topic: config.ORDER_EVENTS_TOPIC,

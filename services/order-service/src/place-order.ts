@@ -1,11 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ProblemError } from '@fanout/service-kit';
-import type {
-  FieldError,
-  IdempotencyHandle,
-  SqliteDatabase,
-  SqliteOutbox,
-} from '@fanout/service-kit';
+import type { FieldError, GroupCommit, IdempotencyHandle, SqliteOutbox } from '@fanout/service-kit';
 import { toMinorUnits } from './currencies';
 import type { Order, PlaceOrderRequest } from './order';
 import { orderPlacedEvent } from './order-placed';
@@ -13,7 +8,8 @@ import type { OrderRepository } from './order-repository';
 import { orderView } from './order-view';
 
 export interface PlaceOrderDeps {
-  db: SqliteDatabase;
+  /** The domain runtime's group commit: the request is answered after its transaction commits. */
+  groupCommit: GroupCommit;
   orders: OrderRepository;
   outbox: SqliteOutbox;
   topic: string;
@@ -43,13 +39,14 @@ function priceLines(request: PlaceOrderRequest): { lines: Order['items']; totalM
 
 /**
  * Places an order: the order row (PENDING), its OrderPlaced outbox row and the idempotent
- * response commit in one transaction. The saga takes it from there.
+ * response commit in one transaction (a savepoint of the group commit, answered only after it
+ * commits). The saga takes it from there.
  */
-export function placeOrder(
+export async function placeOrder(
   deps: PlaceOrderDeps,
   request: PlaceOrderRequest,
   idempotency: IdempotencyHandle | undefined,
-): Order {
+): Promise<Order> {
   const { lines, totalMinor } = priceLines(request);
   const now = new Date().toISOString();
   const address = request.shippingAddress;
@@ -73,10 +70,10 @@ export function placeOrder(
     createdAt: now,
     updatedAt: now,
   };
-  deps.db.transaction(() => {
+  await deps.groupCommit.run(() => {
     deps.orders.insert(order);
     deps.outbox.append(orderPlacedEvent(order, deps.topic));
     idempotency?.complete(202, orderView(order));
-  })();
+  });
   return order;
 }

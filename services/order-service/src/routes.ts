@@ -13,7 +13,7 @@ export function orderRoutes(
 ): void {
   // 202: the order is stored and PENDING; the saga decides CONFIRMED or CANCELLED later.
   app.post('/orders', { schema: { body: placeOrderBody } }, async (request, reply) => {
-    const order = placeOrder(deps, request.body as PlaceOrderRequest, request.idempotency);
+    const order = await placeOrder(deps, request.body as PlaceOrderRequest, request.idempotency);
     return reply.code(202).header('location', `/orders/${order.id}`).send(orderView(order));
   });
 

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { ProblemError, isUniqueViolation } from '@fanout/service-kit';
-import type { IdempotencyHandle, SqliteDatabase, SqliteOutbox } from '@fanout/service-kit';
+import type { GroupCommit, IdempotencyHandle, SqliteOutbox } from '@fanout/service-kit';
 import type { RegisterUserRequest, User } from './user';
 import type { UserRepository } from './user-repository';
 import { userRegisteredEvent } from './user-registered';
 
 export interface RegisterUserDeps {
-  db: SqliteDatabase;
+  /** The domain runtime's group commit: the request is answered after its transaction commits. */
+  groupCommit: GroupCommit;
   users: UserRepository;
   outbox: SqliteOutbox;
   topic: string;
@@ -14,13 +15,15 @@ export interface RegisterUserDeps {
 
 /**
  * Registers a user: the user row, its UserRegistered outbox row and the idempotent response
- * commit in one transaction, so a 201 always means "stored and will be published".
+ * commit in one transaction (shared with the other requests of this turn through the group
+ * commit, in a savepoint of its own), and the promise resolves only after that commit, so a
+ * 201 always means "stored and will be published".
  */
-export function registerUser(
+export async function registerUser(
   deps: RegisterUserDeps,
   request: RegisterUserRequest,
   idempotency: IdempotencyHandle | undefined,
-): User {
+): Promise<User> {
   const user: User = {
     id: randomUUID(),
     email: request.email.trim(),
@@ -30,11 +33,11 @@ export function registerUser(
     createdAt: new Date().toISOString(),
   };
   try {
-    deps.db.transaction(() => {
+    await deps.groupCommit.run(() => {
       deps.users.insert(user);
       deps.outbox.append(userRegisteredEvent(user, deps.topic));
       idempotency?.complete(201, user);
-    })();
+    });
   } catch (error) {
     if (isUniqueViolation(error)) {
       throw new ProblemError(

@@ -7,7 +7,7 @@ import type { RegisterUserRequest } from './user';
 
 export function userRoutes(app: FastifyInstance, deps: RegisterUserDeps): void {
   app.post('/users', { schema: { body: registerUserBody } }, async (request, reply) => {
-    const user = registerUser(deps, request.body as RegisterUserRequest, request.idempotency);
+    const user = await registerUser(deps, request.body as RegisterUserRequest, request.idempotency);
     return reply.code(201).header('location', `/users/${user.id}`).send(user);
   });
 

@@ -28,7 +28,7 @@ export async function createUserService(
   });
   const users = new UserRepository(runtime.db);
   userRoutes(runtime.app, {
-    db: runtime.db,
+    groupCommit: runtime.groupCommit,
     users,
     outbox: runtime.outbox,
     topic: config.USER_EVENTS_TOPIC,

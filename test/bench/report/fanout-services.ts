@@ -143,8 +143,11 @@ export async function startFanoutServices(
               ...(options.cpuProfDir
                 ? [
                     '--cpu-prof',
-                    `--cpu-prof-dir=${options.cpuProfDir}`,
-                    `--cpu-prof-name=${name}-\${pid}.cpuprofile`,
+                    // A directory per service and set, with Node's default names: each thread
+                    // (main, tsx's loader worker) writes its own file, and Node 20 expands no
+                    // placeholders in --cpu-prof-name (a fixed name let the idle loader thread
+                    // overwrite the main thread's profile).
+                    `--cpu-prof-dir=${join(options.cpuProfDir, `${name}-${options.userEventsTopic.split('.').pop()}`)}`,
                   ]
                 : []),
               '--import',
