@@ -4,6 +4,7 @@
 // traffic, and print where to look. Safe to run again: whatever is healthy is left as it is.
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { sendDemoTraffic } from './lib/demo-traffic.mjs';
 import { ensureInstalled } from './lib/ensure-installed.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -52,38 +53,24 @@ async function post(port, path, body) {
     });
     const text = await response.text();
     console.log(`  POST ${path} → ${response.status} ${text.slice(0, 120)}`);
+    let parsed;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    return { status: response.status, body: parsed };
   } catch (error) {
     console.log(`  POST ${path} failed: ${error.message}`);
+    return undefined;
   }
 }
 
-/**
- * A few requests that walk the main flows, so Jaeger has traces to show. Each part is skipped
- * (with a note) while its service does not exist or is not ready yet.
- */
-async function sendDemoTraffic() {
-  console.log('\n▶ demo traffic');
-  if (await ready(port(3001))) {
-    for (const name of ['Ada Lovelace', 'Grace Hopper', 'Alan Turing']) {
-      const email = `${name.split(' ')[0].toLowerCase()}.${Date.now().toString(36)}@example.com`;
-      await post(port(3001), '/users', { email, name, marketingConsent: true, locale: 'en-GB' });
-    }
-  } else console.log('  · user-service is not running: no user registrations sent');
-  if (await ready(port(3002))) {
-    await post(port(3002), '/orders', {
-      customerId: randomUUID(),
-      items: [{ sku: 'BOOK-001', quantity: 2, unitPrice: 19.99 }],
-      currency: 'EUR',
-      shippingAddress: {
-        recipientName: 'Ada Lovelace',
-        line1: '1 Demo Street',
-        city: 'Berlin',
-        postalCode: '10115',
-        country: 'DE',
-      },
-    });
-  } else console.log('  · order-service is not running: no orders sent');
-}
+/** A service of this stack for the demo traffic (scripts/lib/demo-traffic.mjs). */
+const service = (p) => ({
+  ready: () => ready(port(p)),
+  post: (path, body) => post(port(p), path, body),
+});
 
 function whereToLook() {
   const flags = profile === 'default' ? '' : ` --profile ${profile}`;
@@ -102,5 +89,5 @@ function whereToLook() {
 ensureInstalled(root);
 stack(['provision', '--quick']);
 stack(['up', '--services']);
-await sendDemoTraffic();
+await sendDemoTraffic({ userService: service(3001), orderService: service(3002) });
 whereToLook();

@@ -10,6 +10,7 @@ import {
   createKafkaClient,
   describeKafkaSecurity,
   ensureRuntimeTopics,
+  lagAfterBatch,
 } from '@fanout/messaging';
 import type { ConsumedEvent, ConsumerRuntime, HandlerContext } from '@fanout/messaging';
 import { createHttpServer, kafkaLogCreator } from '@fanout/service-kit';
@@ -401,10 +402,12 @@ function wireRuntimeEvents(runtime: ConsumerRuntime, consumerGroup: string, logg
     );
   });
   runtime.events.on('batch', (batch) => {
-    const lag = Number(batch.highWatermark) - Number(batch.lastOffset) - 1;
     metrics.consumerLag(
       { consumerGroup, topic: batch.topic, partition: batch.partition },
-      Math.max(0, lag),
+      lagAfterBatch({
+        lastOffset: Number(batch.lastOffset),
+        highWatermark: Number(batch.highWatermark),
+      }),
     );
   });
   runtime.events.on('warning', ({ where, error }) =>

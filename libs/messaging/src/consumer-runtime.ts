@@ -295,6 +295,18 @@ class KafkaConsumerRuntime implements ConsumerRuntime {
       }
       this.events.emit('rebalance', { assignment: event.payload.memberAssignment });
     });
+    this.consumer.on(this.consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      // A fetch that brought only transaction markers or aborted records never reaches
+      // eachBatch; it is reported too (size 0), so the lag gauge stops counting those markers.
+      if (payload.batchSize > 0) return;
+      this.events.emit('batch', {
+        topic: payload.topic,
+        partition: payload.partition,
+        size: 0,
+        lastOffset: payload.lastOffset,
+        highWatermark: payload.highWatermark,
+      });
+    });
     this.commitTimer = setInterval(() => void this.commit(), this.commitIntervalMs);
     this.commitTimer.unref();
     for (let attempt = 1; ; attempt += 1) {

@@ -40,3 +40,5 @@ export type {
   KafkaSaslCredentials,
   KafkaTlsSettings,
 } from './kafka-client';
+export { lagAfterBatch, partitionLag } from './partition-lag';
+export type { PartitionLagInput } from './partition-lag';

@@ -12,7 +12,11 @@ interface Where {
  * not throw.
  */
 export interface RuntimeEventMap {
-  /** A fetched batch; `highWatermark - lastOffset - 1` is the partition's lag. */
+  /**
+   * A fetched batch; `lastOffset` includes its transaction markers, so `lagAfterBatch` (the
+   * offsets past it up to `highWatermark`) is the partition's lag. A fetch that held only markers
+   * or aborted records is reported with `size` 0.
+   */
   batch: [
     { topic: string; partition: number; size: number; lastOffset: string; highWatermark: string },
   ];

@@ -37,7 +37,7 @@ export interface FanoutMetrics {
 /** Builds the recorders on a given meter (tests pass their own MeterProvider's meter). */
 export function createFanoutMetrics(meter: Meter): FanoutMetrics {
   const lag = meter.createGauge(METRIC.consumerLag, {
-    description: 'Messages between the committed offset and the log end, per partition',
+    description: 'Offsets still to read after the last fetched batch, per partition',
     unit: '{message}',
   });
   const processing = meter.createHistogram(METRIC.processingDuration, {

@@ -36,7 +36,7 @@ export async function startContainerPlatform(): Promise<ContainerPlatform> {
       .withExposedPorts(8080)
       .withWaitStrategy(Wait.forHttp('/apis/ccompat/v7/subjects', 8080))
       .start(),
-    new GenericContainer('jaegertracing/jaeger:2.13.0')
+    new GenericContainer('jaegertracing/jaeger:2.12.0')
       .withExposedPorts(4317, 4318, 16686)
       .withWaitStrategy(Wait.forHttp('/api/services', 16686))
       .start(),

@@ -52,10 +52,35 @@ describe('CRM mapping', () => {
       [
         'upsertContact',
         'u-1',
-        expect.objectContaining({ email: 'ada@example.com', name: 'Ada', marketing_consent: true }),
+        expect.objectContaining({
+          email: 'ada@example.com',
+          name: 'Ada',
+          locale: 'en-GB',
+          marketing_consent: true,
+        }),
         idempotencyKey('e-1', 'crm.upsertContact'),
       ],
     ]);
+  });
+
+  it("sends the locale as the CRM's language-region, and leaves out one that is not a tag", async () => {
+    const { api, calls } = recordingCrm();
+    const user = (eventId: string, locale: string): UserRegistered => ({
+      metadata: metadata(eventId),
+      userId: `u-${eventId}`,
+      email: 'ada@example.com',
+      name: 'Ada',
+      marketingConsent: false,
+      locale,
+    });
+    await crmHandlers['fanout.user.UserRegistered']!(
+      user('e-4', 'zh-Hant-TW'),
+      context(api, 'e-4'),
+    );
+    await crmHandlers['fanout.user.UserRegistered']!(user('e-5', 'en'), context(api, 'e-5'));
+    await crmHandlers['fanout.user.UserRegistered']!(user('e-6', 'not a tag'), context(api, 'e-6'));
+    const locales = calls.map((call) => (call[2] as { locale?: string }).locale);
+    expect(locales).toEqual(['zh-TW', 'en-US', undefined]);
   });
 
   it('moves the order deal to won on confirmation and to lost with the reason on cancellation', async () => {

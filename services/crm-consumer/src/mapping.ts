@@ -1,8 +1,10 @@
 import type { ConsumerHandlers } from '@fanout/consumer-kit';
 import type { CrmApi } from '@fanout/downstream';
+import { crmLocale } from './crm-locale';
 
 /**
- * Event → CRM. A registration upserts the contact (keyed by our user id); an order outcome
+ * Event → CRM. A registration upserts the contact (keyed by our user id; the locale as
+ * language-region, crmLocale); an order outcome
  * upserts the order's deal at its final stage, won or lost. Upserts make the mapping safe in any
  * arrival order and on redelivery (and the Idempotency-Key makes each one act once).
  */
@@ -13,7 +15,7 @@ export const crmHandlers: ConsumerHandlers<CrmApi> = {
       {
         email: user.email,
         name: user.name,
-        locale: user.locale,
+        locale: crmLocale(user.locale),
         marketing_consent: user.marketingConsent,
         properties: {
           source: 'user-service',

@@ -10,8 +10,8 @@ export const registerUserBody = {
     email: { type: 'string', format: 'email', maxLength: 254 },
     name: { type: 'string', minLength: 1, maxLength: 200, pattern: '\\S' },
     marketingConsent: { type: 'boolean' },
-    // BCP 47, e.g. en, en-GB, zh-Hant-TW.
-    locale: { type: 'string', pattern: '^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$', maxLength: 35 },
+    // BCP 47, e.g. en, pt-BR, zh-Hant-TW: parsed by Intl in registerUser (canonicalLanguageTag).
+    locale: { type: 'string', minLength: 1, maxLength: 35 },
   },
 } as const;
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ProblemError, isUniqueViolation } from '@fanout/service-kit';
 import type { GroupCommit, IdempotencyHandle, SqliteOutbox } from '@fanout/service-kit';
+import { canonicalLanguageTag } from './language-tag';
 import type { RegisterUserRequest, User } from './user';
 import type { UserRepository } from './user-repository';
 import { userRegisteredEvent } from './user-registered';
@@ -13,23 +14,39 @@ export interface RegisterUserDeps {
   topic: string;
 }
 
+/** The locale in canonical BCP 47 form ('en' when absent), or a 400 naming `locale`. */
+function localeOf(request: RegisterUserRequest): string {
+  if (request.locale === undefined) return 'en';
+  const locale = canonicalLanguageTag(request.locale);
+  if (locale === undefined) {
+    throw new ProblemError(400, 'validation-failed', 'The request is not valid.', {
+      errors: [
+        { field: 'locale', message: 'must be a BCP 47 language tag, e.g. en, pt-BR, zh-Hant-TW' },
+      ],
+    });
+  }
+  return locale;
+}
+
 /**
  * Registers a user: the user row, its UserRegistered outbox row and the idempotent response
  * commit in one transaction (shared with the other requests of this turn through the group
  * commit, in a savepoint of its own), and the promise resolves only after that commit, so a
- * 201 always means "stored and will be published".
+ * 201 always means "stored and will be published". The locale is stored and published in its
+ * canonical form (`pt-br` → `pt-BR`).
  */
 export async function registerUser(
   deps: RegisterUserDeps,
   request: RegisterUserRequest,
   idempotency: IdempotencyHandle | undefined,
 ): Promise<User> {
+  const locale = localeOf(request);
   const user: User = {
     id: randomUUID(),
     email: request.email.trim(),
     name: request.name.trim(),
     marketingConsent: request.marketingConsent ?? false,
-    locale: request.locale ?? 'en',
+    locale,
     createdAt: new Date().toISOString(),
   };
   try {

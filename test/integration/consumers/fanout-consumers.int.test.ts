@@ -40,7 +40,14 @@ describe('fan-out consumers', () => {
   let topics: ConsumerTopics;
   const services: Array<ConsumerService<unknown> & { env: Record<string, string> }> = [];
 
-  const users = [userRegistered(), userRegistered(), userRegistered()];
+  // Locales: language-region as is; a tag without region; a valid tag longer than the CRM's
+  // 20-character locale (it used to be refused with a 400 and dead-lettered).
+  const users = [
+    userRegistered(),
+    userRegistered({ locale: 'zh-Hant' }),
+    userRegistered({ locale: 'en-US-u-ca-gregory-nu-latn' }),
+  ];
+  const crmLocales = ['en-GB', 'zh-TW', 'en-US'];
   const confirmed = orderConfirmed(users[0]!.userId);
   const cancelled = orderCancelled(users[1]!.userId);
 
@@ -113,14 +120,15 @@ describe('fan-out consumers', () => {
       return r.status === 200 ? r.body : undefined;
     });
     expect(lost.stage).toBe('lost');
-    for (const user of users) {
-      const contact = await apiGet<{ email: string }>(
+    for (const [i, user] of users.entries()) {
+      const contact = await apiGet<{ email: string; locale: string | null }>(
         sandbox,
         'crm',
         `/v1/contacts/${user.userId}`,
       );
       expect(contact.status).toBe(200);
       expect(contact.body.email).toBe(user.email);
+      expect(contact.body.locale).toBe(crmLocales[i]);
     }
     const report = await effects(sandbox, 'crm');
     expect(report.totals).toMatchObject({ keys: 5, duplicateKeys: 0 });

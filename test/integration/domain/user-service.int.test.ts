@@ -125,6 +125,18 @@ describe('user-service', () => {
         fields: ['locale'],
       },
       {
+        name: 'a locale with an underscore',
+        body: { ...validUser('x7'), locale: 'en_GB' },
+        status: 400,
+        fields: ['locale'],
+      },
+      {
+        name: 'a locale whose subtags are out of order (the old pattern let it through)',
+        body: { ...validUser('x8'), locale: 'abc-de-fg-hi' },
+        status: 400,
+        fields: ['locale'],
+      },
+      {
         name: 'a blank name',
         body: { ...validUser('x4'), name: '   ' },
         status: 400,
@@ -291,6 +303,34 @@ describe('user-service', () => {
       expect(ids.size).toBe(1);
       for (const r of responses) expect([201, 409]).toContain(r.status);
     });
+  });
+});
+
+describe('user-service locales', () => {
+  it('accepts BCP 47 tags, stores and publishes them in canonical form', async () => {
+    const tags: Array<[string, string]> = [
+      ['en', 'en'],
+      ['pt-br', 'pt-BR'],
+      ['zh-Hant-TW', 'zh-Hant-TW'],
+      ['de-CH', 'de-CH'],
+      ['en-US-u-ca-gregory', 'en-US-u-ca-gregory'],
+    ];
+    const ids = new Map<string, string>();
+    for (const [tag, canonical] of tags) {
+      const created = await call(service.baseUrl, 'POST', '/users', {
+        body: { ...validUser(uniqueName('loc')), locale: tag },
+      });
+      expect(created.status, tag).toBe(201);
+      const user = created.body as { id: string; locale: string };
+      expect(user.locale, tag).toBe(canonical);
+      ids.set(user.id, canonical);
+    }
+    const records = (await readTopic(topic, { expected: 4 + tags.length })).filter((r) =>
+      ids.has(r.key ?? ''),
+    );
+    expect(records).toHaveLength(tags.length);
+    for (const record of records)
+      expect((record.value as { locale: string }).locale).toBe(ids.get(record.key!));
   });
 });
 
