@@ -53,6 +53,9 @@ export interface DeadLetter {
   originalTopic: string | undefined;
   originalOffset: string | undefined;
   errorCode: string | undefined;
+  /** Why it was dead-lettered (`poison`, `non-retriable`, `retries-exhausted`) and the error. */
+  reason: string | undefined;
+  errorMessage: string | undefined;
   eventType: string | undefined;
 }
 
@@ -119,6 +122,8 @@ async function readOnce(kafka: Kafka, timeoutMs: number): Promise<DeadLetter[]> 
           originalTopic: header(message.headers, 'fanout.original.topic'),
           originalOffset: header(message.headers, 'fanout.original.offset'),
           errorCode: header(message.headers, 'fanout.error.code'),
+          reason: header(message.headers, 'fanout.dead_letter.reason'),
+          errorMessage: header(message.headers, 'fanout.error.message'),
           eventType: header(message.headers, 'fanout.event_type'),
         });
       },

@@ -295,7 +295,7 @@ export function checkDeadLetters(
     const key = `${letter.topic}\u0000${letter.poisonId ?? ''}`;
     if (letter.poisonId === undefined || !expected.has(key)) {
       violations.push(
-        `${letter.topic} holds a record that is not poison: ${letter.errorCode ?? 'no error code'} for ${letter.eventType ?? 'an unknown event type'} from ${letter.originalTopic ?? '?'}@${letter.originalOffset ?? '?'}${letter.poisonId ? ` (poison ${letter.poisonId} of another topic)` : ''}`,
+        `${letter.topic} holds a record that is not poison: ${letter.reason ?? 'no reason'} ${letter.errorCode ?? 'no error code'} (${letter.errorMessage ?? 'no message'}) for ${letter.eventType ?? 'an unknown event type'} from ${letter.originalTopic ?? '?'}@${letter.originalOffset ?? '?'}${letter.poisonId ? ` (poison ${letter.poisonId} of another topic)` : ''}`,
       );
       continue;
     }

@@ -15,6 +15,7 @@ import { NonRetriableError, RetriableError, isFanoutError } from '@fanout/errors
 import type { EventCodec } from './event-codec';
 import { Headers, headerSetter } from './message-headers';
 import { PartitionResolver } from './partition-resolver';
+import { kafkaErrorType, publishError } from './publish-error';
 import { Attr, messagingTracer } from './tracing';
 
 /** Sends of the records whose partition the broker did not acknowledge, before giving up. */
@@ -103,7 +104,7 @@ export class EventPublisher {
       await this.producer.connect();
       this.connected = true;
     } catch (error) {
-      throw wrapKafkaError(error, 'producer could not connect');
+      throw publishError(error, 'producer could not connect');
     }
   }
 
@@ -204,13 +205,7 @@ export class EventPublisher {
       // kafkajs gives up after a few seconds of retriable errors (a leader moving, a broker
       // restarting) and reports that as non-retriable; so is a producer id the broker refused.
       // Both pass: a consumer that publishes a reply must retry, not dead-letter its event.
-      const wrapped =
-        stale || (error as Error | null)?.name === 'KafkaJSNumberOfRetriesExceeded'
-          ? new RetriableError('FANOUT_PUBLISH_FAILED', `publish failed: ${message(error)}`, {
-              cause: error,
-              details: { kafka: (error as Error).name },
-            })
-          : wrapKafkaError(error, 'publish failed');
+      const wrapped = publishError(error, 'publish failed');
       endWithError(sendSpan, wrapped);
       if (!single) for (const span of createSpans) endWithError(span, wrapped);
       throw wrapped;
@@ -290,7 +285,7 @@ export class EventPublisher {
       return await this.partitions.partitionOf(topic, key);
     } catch (error) {
       this.partitions.forget(topic);
-      throw wrapKafkaError(error, `cannot read the partitions of ${topic}`);
+      throw publishError(error, `cannot read the partitions of ${topic}`);
     }
   }
 }
@@ -303,12 +298,7 @@ const STALE_PRODUCER_ID = new Set([
 ]);
 
 function producerIdStale(error: unknown): boolean {
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && current; depth++) {
-    if (STALE_PRODUCER_ID.has((current as { type?: string }).type ?? '')) return true;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return false;
+  return STALE_PRODUCER_ID.has(kafkaErrorType(error) ?? '');
 }
 
 function readMetadata(request: PublishRequest): EventMetadata {

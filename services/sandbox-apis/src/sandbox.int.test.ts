@@ -102,6 +102,19 @@ describe('sandbox APIs', () => {
     expect((await call('PUT', '/crm/v1/contacts/u-3', contact, key)).status).toBe(201);
   });
 
+  it('the CRM refuses an address under .invalid with a 400 that names the field, not the address', async () => {
+    const refused = await call(
+      'PUT',
+      '/crm/v1/contacts/u-4',
+      { ...contact, email: 'bob@mail.example.invalid' },
+      { 'idempotency-key': 'key-4' },
+    );
+    expect(refused.status).toBe(400);
+    expect(refused.json.error).toMatchObject({ type: 'invalid_request', param: 'email' });
+    expect(JSON.stringify(refused.json)).not.toContain('bob@');
+    expect((await call('GET', '/crm/v1/contacts/u-4')).status).toBe(404);
+  });
+
   it('the effects record counts a second effect on the same subject under another key', async () => {
     await call(
       'POST',

@@ -47,7 +47,8 @@ const secrets = {
 };
 const personal = {
   adaEmail: `ada.zq${runId}@pii-example.org`,
-  bobEmail: `bob.zq${runId}@pii-example.org`,
+  // .invalid (RFC 6761): the user-service takes it, the CRM refuses it (a permanent 400).
+  bobEmail: `bob.zq${runId}@pii-example.invalid`,
   poisonEmail: `poison.zq${runId}@pii-example.org`,
   refusedEmail: `carol.zq${runId}@pii-example.org`,
   adaName: `Ada Quuxington${runId}`,
@@ -391,8 +392,8 @@ describe('no secret or personal data leaves in logs, spans or dead-letter header
     );
     expect(ada.status).toBe(201);
     userIds.ada = ada.body.id as string;
-    // Bob: a locale the user-service accepts and the CRM refuses (400, at most 20 characters):
-    // a permanent 4xx, dead-lettered at once.
+    // Bob: an address the user-service accepts and the CRM refuses (400: a .invalid domain never
+    // receives mail): a permanent 4xx, dead-lettered at once.
     const bob = await post(
       userService,
       '/users',
@@ -400,7 +401,7 @@ describe('no secret or personal data leaves in logs, spans or dead-letter header
         email: personal.bobEmail,
         name: personal.bobName,
         marketingConsent: false,
-        locale: 'eng-abcdefgh-abcdefgh',
+        locale: 'de-CH',
       },
       secrets.domainApiKey,
       'bob',

@@ -86,6 +86,8 @@ const letter = (topic: string, poisonId?: string, offset = '0'): DeadLetter => (
   originalTopic: 'fanout.user.events',
   originalOffset: '7',
   errorCode: 'FANOUT_DECODE_FAILED',
+  reason: 'poison',
+  errorMessage: 'not Avro',
   eventType: undefined,
 });
 
@@ -211,7 +213,7 @@ describe('chaos invariants', () => {
       'dead letters are exactly the poison',
     );
     expect(stranger.violations).toEqual([
-      'payment-consumer.dlq holds a record that is not poison: FANOUT_DECODE_FAILED for an unknown event type from fanout.user.events@7',
+      'payment-consumer.dlq holds a record that is not poison: poison FANOUT_DECODE_FAILED (not Avro) for an unknown event type from fanout.user.events@7',
     ]);
   });
 

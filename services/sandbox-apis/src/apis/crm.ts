@@ -79,6 +79,13 @@ export function registerCrm(scope: ApiScope): { reset(): void } {
         locale?: string;
         marketing_consent?: boolean;
       };
+      // Stricter than the caller's own check, as real CRMs are: an address under the reserved
+      // .invalid TLD (RFC 6761) passes a format check but can never receive mail. The message
+      // names the field, never the address.
+      if (/\.invalid$/i.test(body.email))
+        throw new HttpError(400, 'invalid_request', 'email: the domain can never receive mail', {
+          param: 'email',
+        });
       const existing = contacts.get(externalId);
       const now = nowIso();
       const contact: Contact = {
