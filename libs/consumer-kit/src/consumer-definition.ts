@@ -1,6 +1,7 @@
 import type { EventType, EventTypes } from '@fanout/contracts';
 import type { DownstreamClient } from '@fanout/downstream';
 import type { ConsumedEvent } from '@fanout/messaging';
+import type { GlobalTable, GlobalTableOptions } from '@fanout/service-kit';
 import type { Logger } from '@fanout/telemetry';
 import type { BulkLane, BulkLaneOptions } from './bulk-lane';
 import type { ConsumerConfig, ConsumerServiceEnv } from './consumer-env';
@@ -46,7 +47,16 @@ export interface ApiTools<C extends ConsumerServiceEnv> {
   ): BulkLane<I, R>;
   /** Runs on shutdown, after consumption stopped (close a store, a file...). */
   onClose(close: () => void | Promise<void>): void;
+  /**
+   * Declares a view: a global table of a compacted table topic (e.g. fanout.user.contacts),
+   * read whole by every instance into a local SQLite file under DATA_DIR and kept up to date.
+   * The service consumes only once each view caught up; /readyz reports each view.
+   */
+  globalTable<R>(view: GlobalTableView<R>): GlobalTable<R>;
 }
+
+/** What a consumer declares of a view; the kit supplies Kafka, the codec, the file, the logs. */
+export type GlobalTableView<R> = Pick<GlobalTableOptions<R>, 'name' | 'topic' | 'project'>;
 
 /**
  * Everything that makes one consumer service: its name, its config, the API it calls, and the

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { logLevel as KafkaLogLevel } from 'kafkajs';
 import { RegistryCodec, defaultCatalog, ensureTopicSpecs, newMetadata } from '@fanout/contracts';
 import type { EventType, TopicSpec } from '@fanout/contracts';
@@ -13,7 +14,7 @@ import {
   lagAfterBatch,
 } from '@fanout/messaging';
 import type { ConsumedEvent, ConsumerRuntime, HandlerContext } from '@fanout/messaging';
-import { createHttpServer, kafkaLogCreator } from '@fanout/service-kit';
+import { GlobalTable, createHttpServer, kafkaLogCreator } from '@fanout/service-kit';
 import type { ReadinessChecks } from '@fanout/service-kit';
 import { PROMETHEUS_CONTENT_TYPE, fanoutMetrics, metricsText } from '@fanout/telemetry';
 import type { Logger } from '@fanout/telemetry';
@@ -29,6 +30,7 @@ import type {
   ConsumerContext,
   ConsumerDefinition,
   ConsumerHandler,
+  GlobalTableView,
 } from './consumer-definition';
 
 export interface StartConsumerOptions {
@@ -135,6 +137,7 @@ export async function startConsumerService<C extends ConsumerServiceEnv, A>(
   });
 
   const lanes: Array<BulkLane<unknown, unknown>> = [];
+  const tables: Array<{ view: GlobalTableView<unknown>; table: GlobalTable<unknown> }> = [];
   const tools: ApiTools<C> = {
     config,
     logger,
@@ -148,6 +151,18 @@ export async function startConsumerService<C extends ConsumerServiceEnv, A>(
       return lane;
     },
     onClose: (close) => closers.push({ name: 'api resource', close }),
+    globalTable: (view) => {
+      const table = new GlobalTable({
+        ...view,
+        kafka,
+        codec,
+        file: join(config.DATA_DIR, `${definition.name}-view-${view.name}.db`),
+        logger: logger.child({ component: 'view', view: view.name }),
+        groupPrefix: groupId,
+      });
+      tables.push({ view, table: table as GlobalTable<unknown> });
+      return table;
+    },
   };
   const api = definition.createApi(client, tools);
 
@@ -278,6 +293,16 @@ export async function startConsumerService<C extends ConsumerServiceEnv, A>(
     { critical: false },
   );
 
+  for (const { view, table } of tables) {
+    readiness.add(`view:${view.name}`, () => {
+      const stats = table.stats;
+      return {
+        ok: table.healthy,
+        detail: `${stats.caughtUp ? 'caught up' : 'catching up'}: ${stats.rows} rows, ${stats.recordsReadToCatchUp} records read to catch up${stats.resumed ? ' (resumed from the local file)' : ''}, ${stats.recordsRead} since start`,
+      };
+    });
+  }
+
   const address = await app.listen({ port: config.PORT, host: config.HOST });
   logger.info({ address, groupId, api: definition.api }, `${definition.name} listening`);
 
@@ -299,7 +324,11 @@ export async function startConsumerService<C extends ConsumerServiceEnv, A>(
       try {
         await ensureTopicSpecs(
           admin,
-          topicSpecs(definition.topics(config), config.CALL_LEDGER_TOPIC, Object.values(publishes)),
+          topicSpecs(
+            [...definition.topics(config), ...tables.map((t) => t.view.topic)],
+            config.CALL_LEDGER_TOPIC,
+            Object.values(publishes),
+          ),
           { replicationFactor: config.KAFKA_REPLICATION_FACTOR },
         );
         const policy = runtime.retryPolicy;
@@ -311,6 +340,10 @@ export async function startConsumerService<C extends ConsumerServiceEnv, A>(
         await admin.disconnect().catch(() => undefined);
       }
     });
+    // Views first: a handler that looks a row up must see every row that was on the topic.
+    await Promise.all(
+      tables.map(({ table }) => retryTransient(waitAbort.signal, logger, () => table.start())),
+    );
     ledger.start();
     await publisher?.connect();
     await runtime.start();
@@ -326,6 +359,7 @@ export async function startConsumerService<C extends ConsumerServiceEnv, A>(
       await app.close().catch(() => undefined);
       await runtime.stop({ deadlineMs: config.SHUTDOWN_DEADLINE_MS });
       await Promise.allSettled(lanes.map((lane) => lane.close()));
+      await Promise.allSettled(tables.map(({ table }) => table.stop()));
       await client.close().catch(() => undefined);
       await ledger.stop({ deadlineMs: 5_000 });
       await publisher?.disconnect().catch(() => undefined);

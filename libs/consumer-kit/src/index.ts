@@ -10,6 +10,7 @@ export type {
   ConsumerDefinition,
   ConsumerHandler,
   ConsumerHandlers,
+  GlobalTableView,
 } from './consumer-definition';
 export { consumerServiceEnv, loadConsumerConfig } from './consumer-env';
 export type { ConsumerConfig, ConsumerServiceEnv } from './consumer-env';

@@ -58,3 +58,7 @@ export { kafkaPublishedEventFinder } from './kafka-published-events';
 export type { PublishedEventFinder } from './kafka-published-events';
 export { kafkaSecurityEnv, withKafkaSecurity, loadKafkaSecurity } from './kafka-security-env';
 export type { WithKafkaSecurity } from './kafka-security-env';
+export { GlobalTable } from './global-table';
+export type { GlobalTableOptions, GlobalTableStats } from './global-table';
+export { GlobalTableStore } from './global-table-store';
+export type { TableChange } from './global-table-store';

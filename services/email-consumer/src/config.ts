@@ -7,6 +7,10 @@ const schema = z.object({
   ...consumerServiceEnv({ port: 3101, groupId: 'email-consumer' }),
   USER_EVENTS_TOPIC: env.topic('fanout.user.events'),
   ORDER_EVENTS_TOPIC: env.topic('fanout.order.events'),
+  /** The user table topic the recipients view reads whole. */
+  USER_CONTACTS_TOPIC: env.topic('fanout.user.contacts'),
+  /** How long a handler waits for a customer the view does not know yet, before it retries. */
+  RECIPIENT_WAIT_MS: env.durationMs(2_000),
 });
 
 export type EmailConsumerConfig = ConsumerConfig<z.output<typeof schema>>;

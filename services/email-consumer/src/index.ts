@@ -4,5 +4,5 @@ export { emailHandlers } from './mapping';
 export type { EmailPorts } from './mapping';
 export { loadEmailConsumerConfig } from './config';
 export type { EmailConsumerConfig } from './config';
-export { RecipientDirectory } from './recipient-directory';
-export type { Recipient } from './recipient-directory';
+export { recipientsView } from './recipients-view';
+export type { Recipient, RecipientLookup } from './recipients-view';

@@ -1,11 +1,14 @@
 import { RetriableError } from '@fanout/errors';
 import type { ConsumerHandlers } from '@fanout/consumer-kit';
 import type { EmailApi } from '@fanout/downstream';
-import type { RecipientDirectory } from './recipient-directory';
+import type { RecipientLookup } from './recipients-view';
 
 export interface EmailPorts {
   email: EmailApi;
-  recipients: RecipientDirectory;
+  /** Recipient by user id: the view of the user table topic, the same in every instance. */
+  recipients: RecipientLookup;
+  /** How long to wait for a customer the view does not know yet before retrying. */
+  recipientWaitMs: number;
 }
 
 /**
@@ -15,11 +18,6 @@ export interface EmailPorts {
  */
 export const emailHandlers: ConsumerHandlers<EmailPorts> = {
   'fanout.user.UserRegistered': async (user, { api, idempotencyKey }) => {
-    api.recipients.remember(user.userId, {
-      email: user.email,
-      name: user.name,
-      locale: user.locale,
-    });
     await api.email.sendMessage(
       {
         to: user.email,
@@ -33,7 +31,7 @@ export const emailHandlers: ConsumerHandlers<EmailPorts> = {
   },
 
   'fanout.order.OrderConfirmed': async (order, { api, idempotencyKey }) => {
-    const to = recipientOf(api.recipients, order.customerId);
+    const to = await recipientOf(api, order.customerId);
     await api.email.sendMessage(
       {
         to: to.email,
@@ -52,7 +50,7 @@ export const emailHandlers: ConsumerHandlers<EmailPorts> = {
   },
 
   'fanout.order.OrderCancelled': async (order, { api, idempotencyKey }) => {
-    const to = recipientOf(api.recipients, order.customerId);
+    const to = await recipientOf(api, order.customerId);
     await api.email.sendMessage(
       {
         to: to.email,
@@ -66,12 +64,13 @@ export const emailHandlers: ConsumerHandlers<EmailPorts> = {
   },
 };
 
-function recipientOf(
-  recipients: RecipientDirectory,
+async function recipientOf(
+  api: EmailPorts,
   customerId: string,
-): { email: string; name: string } {
-  const found = recipients.find(customerId);
-  // The registration may still be on its way (another topic, another partition): retry later.
+): Promise<{ email: string; name: string }> {
+  const found = await api.recipients.lookup(customerId, api.recipientWaitMs);
+  // The registration may still be on its way (the user table topic is a moment behind the
+  // order's events): retry later, through the retry topics.
   if (!found) {
     throw new RetriableError('FANOUT_RECIPIENT_UNKNOWN', 'no address known yet for the customer', {
       details: { customerId },

@@ -4,7 +4,7 @@ import type { GroupCommit, IdempotencyHandle, SqliteOutbox } from '@fanout/servi
 import { canonicalLanguageTag } from './language-tag';
 import type { RegisterUserRequest, User } from './user';
 import type { UserRepository } from './user-repository';
-import { userRegisteredEvent } from './user-registered';
+import { userContactRow, userRegisteredEvent } from './user-registered';
 
 export interface RegisterUserDeps {
   /** The domain runtime's group commit: the request is answered after its transaction commits. */
@@ -12,6 +12,8 @@ export interface RegisterUserDeps {
   users: UserRepository;
   outbox: SqliteOutbox;
   topic: string;
+  /** The user table topic (compacted): the user's UserContact row goes there too. */
+  contactsTopic: string;
 }
 
 /** The locale in canonical BCP 47 form ('en' when absent), or a 400 naming `locale`. */
@@ -29,7 +31,7 @@ function localeOf(request: RegisterUserRequest): string {
 }
 
 /**
- * Registers a user: the user row, its UserRegistered outbox row and the idempotent response
+ * Registers a user: the user row, its UserRegistered and UserContact outbox rows and the idempotent response
  * commit in one transaction (shared with the other requests of this turn through the group
  * commit, in a savepoint of its own), and the promise resolves only after that commit, so a
  * 201 always means "stored and will be published". The locale is stored and published in its
@@ -53,6 +55,7 @@ export async function registerUser(
     await deps.groupCommit.run(() => {
       deps.users.insert(user);
       deps.outbox.append(userRegisteredEvent(user, deps.topic));
+      deps.outbox.append(userContactRow(user, deps.contactsTopic));
       idempotency?.complete(201, user);
     });
   } catch (error) {

@@ -14,6 +14,7 @@ interface UserRow {
 export class UserRepository {
   private readonly insertUser;
   private readonly selectById;
+  private readonly selectAll;
 
   constructor(db: SqliteDatabase) {
     db.exec(`
@@ -31,6 +32,12 @@ export class UserRepository {
        VALUES (@id, @email, @emailKey, @name, @marketingConsent, @locale, @createdAt)`,
     );
     this.selectById = db.prepare<[string], UserRow>('SELECT * FROM users WHERE id = ?');
+    this.selectAll = db.prepare<[], UserRow>('SELECT * FROM users ORDER BY created_at');
+  }
+
+  /** Every user, oldest first (the one-time UserContact backfill). */
+  *all(): Generator<User> {
+    for (const row of this.selectAll.iterate()) yield toUser(row);
   }
 
   /** Throws a SQLite unique violation when the email is taken; call inside a transaction. */
@@ -48,14 +55,17 @@ export class UserRepository {
 
   findById(id: string): User | undefined {
     const row = this.selectById.get(id);
-    if (row === undefined) return undefined;
-    return {
-      id: row.id,
-      email: row.email,
-      name: row.name,
-      marketingConsent: row.marketing_consent === 1,
-      locale: row.locale,
-      createdAt: row.created_at,
-    };
+    return row === undefined ? undefined : toUser(row);
   }
+}
+
+function toUser(row: UserRow): User {
+  return {
+    id: row.id,
+    email: row.email,
+    name: row.name,
+    marketingConsent: row.marketing_consent === 1,
+    locale: row.locale,
+    createdAt: row.created_at,
+  };
 }

@@ -128,7 +128,11 @@ export async function startFanoutServices(
               : name === 'user-service'
                 ? { API_KEYS: USER_SERVICE_ENV.API_KEYS! }
                 : {};
-          if (name !== 'sandbox-apis') extra.USER_EVENTS_TOPIC = options.userEventsTopic;
+          if (name !== 'sandbox-apis') {
+            extra.USER_EVENTS_TOPIC = options.userEventsTopic;
+            // The user table topic too, so a consumer's view reads only this set's users.
+            extra.USER_CONTACTS_TOPIC = `${options.userEventsTopic}.contacts`;
+          }
           const nice = options.priorities ? rolePriority[spec.role].nice : 0;
           const env = { ...serviceEnv(spec, ctx), ...extra };
           mkdirSync(env.DATA_DIR!, { recursive: true });

@@ -9,6 +9,7 @@ import type {
   EventTypes,
   OrderCancelled,
   OrderConfirmed,
+  UserContact,
   UserRegistered,
 } from '@fanout/contracts';
 import { startConsumerService } from '@fanout/consumer-kit';
@@ -42,6 +43,8 @@ export function newCodec(): RegistryCodec {
 
 export interface ConsumerTopics {
   users: string;
+  /** The user table topic (UserContact rows) the email consumer's view reads. */
+  contacts: string;
   orders: string;
   ledger: string;
 }
@@ -49,6 +52,7 @@ export interface ConsumerTopics {
 export async function createConsumerTopics(kafka: Kafka): Promise<ConsumerTopics> {
   const topics = {
     users: uniqueName('c-users'),
+    contacts: uniqueName('c-contacts'),
     orders: uniqueName('c-orders'),
     ledger: uniqueName('c-ledger'),
   };
@@ -83,6 +87,7 @@ export function consumerEnv(
     DATA_DIR: mkdtempSync(join(tmpdir(), `${api}-consumer-`)),
     CONSUMER_GROUP_ID: uniqueName(`${api}-consumer`),
     USER_EVENTS_TOPIC: topics.users,
+    USER_CONTACTS_TOPIC: topics.contacts,
     ORDER_EVENTS_TOPIC: topics.orders,
     CALL_LEDGER_TOPIC: topics.ledger,
     [`${prefix}_API_URL`]: sandbox.baseUrl(api),
@@ -133,6 +138,18 @@ export function userRegistered(overrides: Partial<UserRegistered> = {}): UserReg
     marketingConsent: true,
     locale: 'en-GB',
     ...overrides,
+  };
+}
+
+/** The user's row in the user table topic, as user-service writes it with the registration. */
+export function userContact(user: UserRegistered): UserContact {
+  return {
+    metadata: newMetadata({ producer: 'consumers-test' }),
+    userId: user.userId,
+    email: user.email,
+    name: user.name,
+    locale: user.locale,
+    marketingConsent: user.marketingConsent,
   };
 }
 

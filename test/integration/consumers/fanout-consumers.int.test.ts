@@ -24,6 +24,7 @@ import {
   startConsumer,
   startSandbox,
   stopConsumer,
+  userContact,
   userRegistered,
 } from './consumer-fixtures';
 import type { ConsumerTopics } from './consumer-fixtures';
@@ -66,8 +67,16 @@ describe('fan-out consumers', () => {
       startConsumer(searchConsumer, consumerEnv('search', sandbox, topics)),
     ]);
     services.push(...(started as typeof services));
-    // Registrations first: the email consumer learns addresses from them.
+    // Registrations first, each with its row in the user table topic (as user-service writes
+    // them): the email consumer's view finds the customers' addresses there.
     await produce(producer, codec, topics.users, 'fanout.user.UserRegistered', users);
+    await produce(
+      producer,
+      codec,
+      topics.contacts,
+      'fanout.user.UserContact',
+      users.map(userContact),
+    );
     await eventually('welcome emails', async () =>
       (await effects(sandbox, 'email')).totals.keys >= users.length ? true : undefined,
     );

@@ -37,6 +37,7 @@ describe('call ledger before offset commit', () => {
     users: uniqueName('lc-users'),
     orders: uniqueName('lc-orders'),
     ledger: uniqueName('lc-ledger'),
+    contacts: uniqueName('lc-contacts'),
   };
 
   beforeAll(async () => {

@@ -74,6 +74,7 @@ const needles: Record<string, string> = {
 
 const topics = {
   users: uniqueName('nosecret-users'),
+  contacts: uniqueName('nosecret-contacts'),
   orders: uniqueName('nosecret-orders'),
   ledger: uniqueName('nosecret-ledger'),
 };
@@ -273,6 +274,7 @@ const consumerEnv = (api: 'email' | 'crm', group: string, key: string): Record<s
   DATA_DIR: mkdtempSync(join(workDir, `${api}-`)),
   CONSUMER_GROUP_ID: group,
   USER_EVENTS_TOPIC: topics.users,
+  USER_CONTACTS_TOPIC: topics.contacts,
   ORDER_EVENTS_TOPIC: topics.orders,
   CALL_LEDGER_TOPIC: topics.ledger,
   [`${api.toUpperCase()}_API_URL`]: `${sandbox.baseUrl}/${api}`,
@@ -312,12 +314,14 @@ beforeAll(async () => {
     ...domainEnv,
     DATA_DIR: join(dataDir, 'users'),
     USER_EVENTS_TOPIC: topics.users,
+    USER_CONTACTS_TOPIC: topics.contacts,
   });
   orderService = new LoggedProcess('order-service', await freePort(), {
     ...domainEnv,
     DATA_DIR: join(dataDir, 'orders'),
     ORDER_EVENTS_TOPIC: topics.orders,
     ORDER_CONSUMER_GROUP: groups.orders,
+    USER_CONTACTS_TOPIC: topics.contacts,
   });
   emailConsumer = new LoggedProcess(
     'email-consumer',

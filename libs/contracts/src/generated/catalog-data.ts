@@ -63,6 +63,14 @@ export const catalogData: CatalogData = {
         "retention.ms": "604800000"
       }
     },
+    "fanout.user.contacts": {
+      "partitions": 6,
+      "config": {
+        "cleanup.policy": "compact",
+        "min.compaction.lag.ms": "60000",
+        "segment.ms": "3600000"
+      }
+    },
     "fanout.user.events": {
       "partitions": 6,
       "config": {
@@ -1820,6 +1828,91 @@ export const catalogData: CatalogData = {
                 }
               ]
             }
+          }
+        ]
+      }
+    },
+    "fanout.user.UserContact": {
+      "topic": "fanout.user.contacts",
+      "key": "userId",
+      "schemaFile": "user/UserContact.avsc",
+      "schema": {
+        "type": "record",
+        "name": "UserContact",
+        "namespace": "fanout.user",
+        "doc": "A user's current contact details: the row of the user table topic fanout.user.contacts (compacted, keyed by user id). Read whole as a local view by services that need an address for a user id.",
+        "fields": [
+          {
+            "name": "metadata",
+            "type": {
+              "type": "record",
+              "name": "EventMetadata",
+              "namespace": "fanout.common",
+              "doc": "Carried by every Fanout event. Trace context travels in Kafka headers, not here.",
+              "fields": [
+                {
+                  "name": "eventId",
+                  "type": {
+                    "type": "string",
+                    "logicalType": "uuid"
+                  },
+                  "doc": "Unique per event; consumers dedupe on it and derive downstream Idempotency-Keys from it."
+                },
+                {
+                  "name": "occurredAt",
+                  "type": {
+                    "type": "long",
+                    "logicalType": "timestamp-millis"
+                  },
+                  "doc": "When the fact happened (epoch milliseconds, UTC)."
+                },
+                {
+                  "name": "correlationId",
+                  "type": "string",
+                  "doc": "Shared by every event of one business flow (e.g. an order and its saga)."
+                },
+                {
+                  "name": "causationId",
+                  "type": [
+                    "null",
+                    "string"
+                  ],
+                  "default": null,
+                  "doc": "eventId of the event that caused this one; null for events caused by a request."
+                },
+                {
+                  "name": "producer",
+                  "type": "string",
+                  "doc": "Service that produced the event, e.g. user-service."
+                }
+              ]
+            }
+          },
+          {
+            "name": "userId",
+            "type": "string",
+            "doc": "The user's id; the Kafka key (one row per user after compaction)."
+          },
+          {
+            "name": "email",
+            "type": "string",
+            "doc": "Personal data: never log it."
+          },
+          {
+            "name": "name",
+            "type": "string",
+            "doc": "Display name. Personal data: never log it."
+          },
+          {
+            "name": "locale",
+            "type": "string",
+            "doc": "BCP 47 language tag, e.g. en-GB."
+          },
+          {
+            "name": "marketingConsent",
+            "type": "boolean",
+            "default": false,
+            "doc": "Whether the user opted in to marketing messages."
           }
         ]
       }

@@ -387,6 +387,25 @@ export interface ShippingStockItem {
 }
 
 /**
+ * A user's current contact details: the row of the user table topic fanout.user.contacts (compacted, keyed by user id). Read whole as a local view by services that need an address for a user id.
+ *
+ * Avro `fanout.user.UserContact`.
+ */
+export interface UserContact {
+  metadata: EventMetadata;
+  /** The user's id; the Kafka key (one row per user after compaction). */
+  userId: string;
+  /** Personal data: never log it. */
+  email: string;
+  /** Display name. Personal data: never log it. */
+  name: string;
+  /** BCP 47 language tag, e.g. en-GB. */
+  locale: string;
+  /** Whether the user opted in to marketing messages. */
+  marketingConsent: boolean;
+}
+
+/**
  * A user registered through user-service.
  *
  * Avro `fanout.user.UserRegistered`.
@@ -426,6 +445,7 @@ export interface EventTypes {
   'fanout.shipping.ShipmentCancelled': ShipmentCancelled;
   'fanout.shipping.ShipmentCreated': ShipmentCreated;
   'fanout.shipping.ShipmentFailed': ShipmentFailed;
+  'fanout.user.UserContact': UserContact;
   'fanout.user.UserRegistered': UserRegistered;
 }
 
@@ -452,5 +472,6 @@ export const EventTypeNames = {
   ShipmentCancelled: 'fanout.shipping.ShipmentCancelled',
   ShipmentCreated: 'fanout.shipping.ShipmentCreated',
   ShipmentFailed: 'fanout.shipping.ShipmentFailed',
+  UserContact: 'fanout.user.UserContact',
   UserRegistered: 'fanout.user.UserRegistered',
 } as const satisfies Record<string, EventType>;

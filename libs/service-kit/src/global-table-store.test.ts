@@ -1,0 +1,62 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { GlobalTableStore } from './global-table-store';
+
+const file = () => join(mkdtempSync(join(tmpdir(), 'global-table-')), 'view.db');
+
+describe('GlobalTableStore', () => {
+  it('keeps rows and the position per partition across a reopen', () => {
+    const path = file();
+    const store = new GlobalTableStore<{ email: string }>(path, 'users');
+    store.apply(0, 3n, [
+      { key: 'u-1', row: { email: 'a@x' } },
+      { key: 'u-2', row: { email: 'b@x' } },
+    ]);
+    store.apply(4, 10n, [{ key: 'u-3', row: { email: 'c@x' } }]);
+    store.close();
+    const again = new GlobalTableStore<{ email: string }>(path, 'users');
+    expect(again.get('u-2')).toEqual({ email: 'b@x' });
+    expect(again.count()).toBe(3);
+    expect([...again.positions()]).toEqual([
+      [0, 3n],
+      [4, 10n],
+    ]);
+  });
+
+  it('a later record of a key replaces its row and a tombstone deletes it', () => {
+    const store = new GlobalTableStore<{ email: string }>(file(), 'users');
+    store.apply(0, 1n, [{ key: 'u-1', row: { email: 'old@x' } }]);
+    store.apply(0, 2n, [{ key: 'u-1', row: { email: 'new@x' } }]);
+    expect(store.get('u-1')).toEqual({ email: 'new@x' });
+    store.apply(0, 3n, [{ key: 'u-1', row: null }]);
+    expect(store.get('u-1')).toBeUndefined();
+    expect(store.positions().get(0)).toBe(3n);
+  });
+
+  it('moves rows and position together: a batch that fails leaves neither', () => {
+    const store = new GlobalTableStore<unknown>(file(), 'users');
+    store.apply(0, 1n, [{ key: 'u-1', row: { n: 1 } }]);
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    expect(() =>
+      store.apply(0, 5n, [
+        { key: 'u-2', row: { n: 2 } },
+        { key: 'u-3', row: circular },
+      ]),
+    ).toThrow();
+    expect(store.get('u-2')).toBeUndefined();
+    expect(store.positions().get(0)).toBe(1n);
+  });
+
+  it('starts empty when the file held another topic', () => {
+    const path = file();
+    const first = new GlobalTableStore<unknown>(path, 'users');
+    first.apply(0, 7n, [{ key: 'u-1', row: { n: 1 } }]);
+    first.close();
+    const other = new GlobalTableStore<unknown>(path, 'users-v2');
+    expect(other.count()).toBe(0);
+    expect(other.positions().size).toBe(0);
+  });
+});
