@@ -21,4 +21,4 @@ export function sendDemoTraffic(options: {
   orderService: DemoService;
   log?: (line: string) => void;
   stamp?: string;
-}): Promise<{ customers: DemoCustomer[] }>;
+}): Promise<{ customers: DemoCustomer[]; order?: { id: string } }>;

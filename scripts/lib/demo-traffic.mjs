@@ -50,6 +50,11 @@ export async function sendDemoTraffic({ userService, orderService, log = console
   if (!(await orderService.ready())) log('  · order-service is not running: no orders sent');
   else if (customers.length === 0)
     log('  · no demo user was registered: no order sent (it needs a registered customer)');
-  else await orderService.post('/orders', demoOrder(customers[0]));
+  else {
+    const response = await orderService.post('/orders', demoOrder(customers[0]));
+    const id = response?.status === 202 ? response.body?.id : undefined;
+    if (typeof id === 'string') return { customers, order: { id } };
+    log(`  · the demo order was not accepted (${response?.status ?? 'no answer'})`);
+  }
   return { customers };
 }

@@ -49,6 +49,8 @@ export interface DeadLetter {
   topic: string;
   partition: number;
   offset: string;
+  /** The record's key: the aggregate id (user or order) of the event it failed on. */
+  key: string | undefined;
   poisonId: string | undefined;
   originalTopic: string | undefined;
   originalOffset: string | undefined;
@@ -118,6 +120,7 @@ async function readOnce(kafka: Kafka, timeoutMs: number): Promise<DeadLetter[]> 
           topic,
           partition,
           offset: message.offset,
+          key: message.key?.toString('utf8'),
           poisonId: header(message.headers, POISON_HEADER),
           originalTopic: header(message.headers, 'fanout.original.topic'),
           originalOffset: header(message.headers, 'fanout.original.offset'),

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { platformEndpoints, uniqueName } from '@fanout/test-platform';
 import { eventually, httpJson, startSystem } from './system-under-test';
@@ -15,6 +16,12 @@ import {
   tag,
 } from './jaeger-query';
 import type { Trace } from './jaeger-query';
+import { readDeadLetters } from '../chaos/dead-letters';
+// scripts/ is the root's own tooling (run by `npm start`), not a workspace package to import by name.
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { sendDemoTraffic } from '../../scripts/lib/demo-traffic.mjs';
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import type { DemoService } from '../../scripts/lib/demo-traffic.mjs';
 
 const FAN_OUT = ['email', 'crm', 'analytics', 'search'] as const;
 
@@ -118,6 +125,7 @@ describe('Fanout end to end', () => {
     return eventually(`order ${id} to leave PENDING`, async () => {
       const r = await httpJson<{
         status: string;
+        customerId: string;
         cancellationReason: { code: string; message: string; failedStep: string | null } | null;
       }>('GET', system.url('order-service', `/orders/${id}`));
       return r.status === 200 && r.body.status !== 'PENDING' ? r.body : undefined;
@@ -411,4 +419,80 @@ describe('Fanout end to end', () => {
     );
     expect(timeline.entries.at(-1)?.kind).toBe('outcome');
   });
+
+  it("npm start's demo traffic reaches every API it should, and no demo event is in any dead-letter topic", async () => {
+    requireServices(
+      'user-service',
+      'order-service',
+      'saga-coordinator',
+      ...[...FAN_OUT, 'inventory', 'payment', 'shipping'].map((api) => `${api}-consumer`),
+    );
+    // An earlier test's decline rule must not decide the demo order.
+    await httpJson('PUT', sandbox('/_admin/payment/decline-rules'), { rules: [] });
+    const demoService = (service: string): DemoService => ({
+      ready: async () => (await fetch(system.url(service, '/readyz'))).ok,
+      post: async (path, body) => {
+        const r = await httpJson('POST', system.url(service, path), body);
+        return { status: r.status, body: r.body };
+      },
+    });
+    const { customers, order } = await sendDemoTraffic({
+      userService: demoService('user-service'),
+      orderService: demoService('order-service'),
+      log: () => undefined,
+      stamp: uniqueName('demo'),
+    });
+    expect(customers).toHaveLength(3);
+    expect(order, 'the demo order was accepted').toBeDefined();
+
+    // Every API that owes the demo an effect has one whose subject names the aggregate (analytics
+    // names the user: its subject is `<event>:<userId>:<timestamp>`).
+    const placed = await settledOrder(order!.id);
+    expect(placed.status).toBe('CONFIRMED');
+    const owed = [
+      ...customers.flatMap((c) => FAN_OUT.map((api) => ({ api, what: c.id, names: [c.id] }))),
+      ...[...FAN_OUT, 'inventory', 'payment', 'shipping'].map((api) => ({
+        api,
+        what: order!.id,
+        names: api === 'analytics' ? ['Order Completed:', placed.customerId] : [order!.id],
+      })),
+    ];
+    const missing = await eventually(
+      'every demo effect',
+      async () => {
+        const subjects = new Map<string, string[]>();
+        for (const api of new Set(owed.map((o) => o.api))) {
+          const r = await httpJson<{ keys: Array<{ subjects: string[] }> }>(
+            'GET',
+            sandbox(`/_admin/effects?api=${api}&limit=10000`),
+          );
+          subjects.set(
+            api,
+            r.body.keys.flatMap((k) => k.subjects),
+          );
+        }
+        const left = owed.filter(
+          (o) =>
+            !(subjects.get(o.api) ?? []).some((subject) =>
+              o.names.every((name) => subject.includes(name)),
+            ),
+        );
+        if (left.length > 0)
+          throw new Error(`missing: ${left.map((o) => `${o.api} for ${o.what}`).join(', ')}`);
+        return left;
+      },
+      120_000,
+      1_000,
+    );
+    expect(missing).toEqual([]);
+
+    const ids = new Set([...customers.map((c) => c.id), order!.id]);
+    const kafka = new Kafka({
+      clientId: 'e2e-dlq-reader',
+      brokers: platformEndpoints().kafkaBrokers,
+      logLevel: logLevel.NOTHING,
+    });
+    const dead = (await readDeadLetters(kafka)).filter((d) => d.key && ids.has(d.key));
+    expect(dead.map((d) => `${d.topic}: ${d.eventType} ${d.reason} ${d.errorCode}`)).toEqual([]);
+  }, 300_000);
 });

@@ -29,9 +29,9 @@ const registered = (_path: string, body: unknown, n: number) => ({
 describe('npm start demo traffic', () => {
   it('places the order for the first user it just registered (the id from POST /users)', async () => {
     const users = fakeService(registered);
-    const orders = fakeService(() => ({ status: 201, body: { id: 'order-1' } }));
+    const orders = fakeService(() => ({ status: 202, body: { id: 'order-1' } }));
     const lines: string[] = [];
-    const { customers } = await sendDemoTraffic({
+    const { customers, order } = await sendDemoTraffic({
       userService: users.service,
       orderService: orders.service,
       log: (line) => lines.push(line),
@@ -39,6 +39,7 @@ describe('npm start demo traffic', () => {
     });
     expect(users.posts.map((p) => p.path)).toEqual(['/users', '/users', '/users']);
     expect(customers.map((c) => c.id)).toEqual(['user-1', 'user-2', 'user-3']);
+    expect(order).toEqual({ id: 'order-1' });
     expect(orders.posts).toHaveLength(1);
     expect(orders.posts[0]!.path).toBe('/orders');
     expect(orders.posts[0]!.body).toMatchObject({

@@ -79,6 +79,11 @@ export class GlobalTable<R> {
     return this.caughtUpAt !== undefined;
   }
 
+  /** False once stop() began: a failed start is worth another try only before that. */
+  get startable(): boolean {
+    return !this.stopping;
+  }
+
   /** Caught up and reading: what a readiness check asks. */
   get healthy(): boolean {
     return this.caughtUp && !this.stopping && this.failed === undefined;

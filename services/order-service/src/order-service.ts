@@ -1,8 +1,12 @@
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { defaultCatalog } from '@fanout/contracts';
 import { createDomainRuntime } from '@fanout/service-kit';
-import type { DomainRuntime } from '@fanout/service-kit';
+import type { DomainRuntime, GlobalTable } from '@fanout/service-kit';
 import type { Logger, Telemetry } from '@fanout/telemetry';
 import type { OrderServiceConfig } from './config';
+import { customerCheck, customersTable, noCustomerCheck } from './customer-check';
+import type { Customer } from './customer-check';
 import { OrderOutcomeConsumer } from './order-outcome-consumer';
 import { OrderRepository } from './order-repository';
 import { orderRoutes } from './routes';
@@ -17,26 +21,39 @@ export async function createOrderService(
   logger: Logger,
   telemetry?: Telemetry,
 ): Promise<OrderService> {
-  const catalogTopic = defaultCatalog().topics.find((t) => t.name === 'fanout.order.events');
+  const catalog = defaultCatalog();
+  const spec = (catalogName: string, name: string) => {
+    const topic = catalog.topics.find((t) => t.name === catalogName);
+    return { name, partitions: topic?.partitions ?? 6, config: topic?.config ?? {} };
+  };
+  const checking = config.CUSTOMER_CHECK === 'view';
   const runtime = await createDomainRuntime({
     name: 'order-service',
     config,
     logger,
     telemetry,
     topics: [
-      {
-        name: config.ORDER_EVENTS_TOPIC,
-        partitions: catalogTopic?.partitions ?? 6,
-        config: catalogTopic?.config ?? {},
-      },
+      spec('fanout.order.events', config.ORDER_EVENTS_TOPIC),
+      ...(checking ? [spec('fanout.user.contacts', config.USER_CONTACTS_TOPIC)] : []),
     ],
   });
+  const customers = checking
+    ? customersTable({
+        topic: config.USER_CONTACTS_TOPIC,
+        kafka: runtime.kafka,
+        codec: runtime.codec,
+        file: join(config.DATA_DIR, 'order-service-view-customers.db'),
+        logger: logger.child({ component: 'view', view: 'customers' }),
+        groupPrefix: config.ORDER_CONSUMER_GROUP,
+      })
+    : undefined;
   const orders = new OrderRepository(runtime.db);
   orderRoutes(runtime.app, {
     groupCommit: runtime.groupCommit,
     orders,
     outbox: runtime.outbox,
     topic: config.ORDER_EVENTS_TOPIC,
+    customers: customers ? customerCheck(customers, config.CUSTOMER_WAIT_MS) : noCustomerCheck,
   });
 
   const consumer = new OrderOutcomeConsumer({
@@ -57,6 +74,17 @@ export async function createOrderService(
       critical: false,
     },
   );
+  if (customers) {
+    // Registered last, so it stops first (closers run in reverse): nothing depends on it.
+    runtime.shutdown.register('customers view', () => customers.stop());
+    runtime.readiness.add('view:customers', () => {
+      const stats = customers.stats;
+      return {
+        ok: customers.healthy,
+        detail: `${stats.caughtUp ? 'caught up' : 'catching up'}: ${stats.rows} customers, ${stats.recordsReadToCatchUp} records read to catch up${stats.resumed ? ' (resumed from the local file)' : ''}`,
+      };
+    });
+  }
   const start = runtime.start.bind(runtime);
   return {
     ...runtime,
@@ -64,7 +92,23 @@ export async function createOrderService(
     async start() {
       const address = await start();
       consumer.start();
+      if (customers) void startView(customers, logger);
       return address;
     },
   };
+}
+
+/** Starts the view in the background, again after a failed start (Kafka not there yet). */
+async function startView(view: GlobalTable<Customer>, logger: Logger): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await view.start();
+      return;
+    } catch (error) {
+      if (!view.startable) return;
+      if (attempt === 1 || attempt % 10 === 0)
+        logger.warn({ err: error, attempt }, 'customers view could not start; retrying');
+      await sleep(Math.min(5_000, 250 * 2 ** Math.min(attempt, 5)));
+    }
+  }
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ProblemError } from '@fanout/service-kit';
 import type { FieldError, GroupCommit, IdempotencyHandle, SqliteOutbox } from '@fanout/service-kit';
 import { toMinorUnits } from './currencies';
+import type { CustomerCheck } from './customer-check';
 import type { Order, PlaceOrderRequest } from './order';
 import { orderPlacedEvent } from './order-placed';
 import type { OrderRepository } from './order-repository';
@@ -13,6 +14,8 @@ export interface PlaceOrderDeps {
   orders: OrderRepository;
   outbox: SqliteOutbox;
   topic: string;
+  /** Whether the customer is a registered user (the customers view, or no check). */
+  customers: CustomerCheck;
 }
 
 /** Checks what JSON Schema cannot: prices fit the currency's minor unit, the total is exact. */
@@ -38,7 +41,7 @@ function priceLines(request: PlaceOrderRequest): { lines: Order['items']; totalM
 }
 
 /**
- * Places an order: the order row (PENDING), its OrderPlaced outbox row and the idempotent
+ * Places an order for a registered customer (a 422 naming `customerId` otherwise): the order row (PENDING), its OrderPlaced outbox row and the idempotent
  * response commit in one transaction (a savepoint of the group commit, answered only after it
  * commits). The saga takes it from there.
  */
@@ -48,6 +51,7 @@ export async function placeOrder(
   idempotency: IdempotencyHandle | undefined,
 ): Promise<Order> {
   const { lines, totalMinor } = priceLines(request);
+  await deps.customers.requireKnown(request.customerId);
   const now = new Date().toISOString();
   const address = request.shippingAddress;
   const order: Order = {

@@ -128,6 +128,21 @@ export async function startSandbox(): Promise<Sandbox> {
 
 // Events -------------------------------------------------------------------------------------
 
+/** What most consumer test files start with: a client, a codec, a producer and a sandbox. */
+export interface ConsumerHarness {
+  kafka: Kafka;
+  codec: RegistryCodec;
+  producer: Producer;
+  sandbox: Sandbox;
+}
+
+export async function consumerHarness(): Promise<ConsumerHarness> {
+  const kafka = newKafka();
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  return { kafka, codec: newCodec(), producer, sandbox: await startSandbox() };
+}
+
 export function userRegistered(overrides: Partial<UserRegistered> = {}): UserRegistered {
   const userId = overrides.userId ?? uniqueName('user');
   return {

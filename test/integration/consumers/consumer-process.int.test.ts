@@ -5,14 +5,12 @@ import type { Kafka, Producer } from 'kafkajs';
 import type { RegistryCodec } from '@fanout/contracts';
 import type { Sandbox } from '@fanout/sandbox-apis/sandbox';
 import {
+  consumerHarness,
   apiGet,
   consumerEnv,
   createConsumerTopics,
   eventually,
-  newCodec,
-  newKafka,
   produce,
-  startSandbox,
   userRegistered,
   withTimeout,
 } from './consumer-fixtures';
@@ -57,11 +55,7 @@ describe('consumer process', () => {
   let topics: ConsumerTopics;
 
   beforeAll(async () => {
-    kafka = newKafka();
-    codec = newCodec();
-    producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
-    sandbox = await startSandbox();
+    ({ kafka, codec, producer, sandbox } = await consumerHarness());
     topics = await createConsumerTopics(kafka);
   });
 

@@ -8,14 +8,12 @@ import { env as envFields } from '@fanout/service-kit';
 import { uniqueName } from '@fanout/test-platform';
 import { z } from 'zod';
 import {
+  consumerHarness,
   consumerEnv,
   createConsumerTopics,
-  newCodec,
-  newKafka,
   produce,
   readTopic,
   startConsumer,
-  startSandbox,
   stopConsumer,
   userRegistered,
 } from './consumer-fixtures';
@@ -51,11 +49,7 @@ describe('consumer replies', () => {
   let sandbox: Sandbox;
 
   beforeAll(async () => {
-    kafka = newKafka();
-    codec = newCodec();
-    producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
-    sandbox = await startSandbox();
+    ({ kafka, codec, producer, sandbox } = await consumerHarness());
   });
 
   afterAll(async () => {

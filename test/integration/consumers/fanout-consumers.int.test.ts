@@ -9,20 +9,18 @@ import { searchConsumer } from '@fanout/search-consumer/consumer';
 import type { Sandbox } from '@fanout/sandbox-apis/sandbox';
 import type { Kafka } from 'kafkajs';
 import {
+  consumerHarness,
   apiGet,
   consumerEnv,
   createConsumerTopics,
   effects,
   eventually,
-  newCodec,
-  newKafka,
   orderCancelled,
   orderConfirmed,
   produce,
   readTopic,
   sleep,
   startConsumer,
-  startSandbox,
   stopConsumer,
   userContact,
   userRegistered,
@@ -53,11 +51,7 @@ describe('fan-out consumers', () => {
   const cancelled = orderCancelled(users[1]!.userId);
 
   beforeAll(async () => {
-    kafka = newKafka();
-    codec = newCodec();
-    producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
-    sandbox = await startSandbox();
+    ({ kafka, codec, producer, sandbox } = await consumerHarness());
     topics = await createConsumerTopics(kafka);
     const started = await Promise.all([
       startConsumer(emailConsumer, consumerEnv('email', sandbox, topics)),

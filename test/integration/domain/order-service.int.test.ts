@@ -1,9 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventTypeNames, newMetadata } from '@fanout/contracts';
-import type { OrderCancelled, OrderConfirmed } from '@fanout/contracts';
+import type { OrderCancelled, OrderConfirmed, UserContact } from '@fanout/contracts';
 import { EventPublisher } from '@fanout/messaging';
 import { platformEndpoints, uniqueName } from '@fanout/test-platform';
 import { countRows } from './support/database-probe';
@@ -13,6 +14,8 @@ import { codec, createTopic, kafka, readTopic } from './support/topic-reader';
 
 const endpoints = platformEndpoints();
 const topic = uniqueName('it-order-events');
+/** The user table topic the customers view reads; the test writes the rows user-service would. */
+const contactsTopic = uniqueName('it-order-contacts');
 const dataDir = mkdtempSync(join(tmpdir(), 'order-service-'));
 const dbFile = join(dataDir, 'order-service.db');
 const groupId = uniqueName('it-order-service');
@@ -36,9 +39,33 @@ const validOrder = () => ({
   },
 });
 
+async function registerCustomer(userId: string): Promise<void> {
+  const row: UserContact = {
+    metadata: newMetadata({ producer: 'user-service' }),
+    userId,
+    email: `${userId}@example.com`,
+    name: 'Ada Lovelace',
+    locale: 'en-GB',
+    marketingConsent: false,
+  };
+  await publisher.publish({
+    topic: contactsTopic,
+    key: userId,
+    eventType: EventTypeNames.UserContact,
+    value: row,
+  });
+}
+
+async function readyz(): Promise<{ status: number; body: unknown }> {
+  return call(service.baseUrl, 'GET', '/readyz');
+}
+
 beforeAll(async () => {
   await createTopic(topic);
+  await createTopic(contactsTopic);
   await publisher.connect();
+  // Registered before the service starts: the view reads it while catching up.
+  await registerCustomer(customerId);
   service = new ServiceProcess('order-service', await freePort(), {
     KAFKA_BROKERS: endpoints.kafkaBrokers.join(','),
     SCHEMA_REGISTRY_URL: endpoints.schemaRegistryUrl,
@@ -46,11 +73,16 @@ beforeAll(async () => {
     API_KEYS: API_KEY,
     ORDER_EVENTS_TOPIC: topic,
     ORDER_CONSUMER_GROUP: groupId,
+    USER_CONTACTS_TOPIC: contactsTopic,
+    CUSTOMER_WAIT_MS: '3000',
     // info: the outcome consumer logs each outcome it handles, which the stale-event test reads.
     LOG_LEVEL: 'info',
     OUTBOX_POLL_INTERVAL_MS: '200',
   });
   await service.start();
+  // Orders are checked against the customers view: wait until it caught up (bounded).
+  for (let i = 0; i < 150 && (await readyz()).status !== 200; i++)
+    await new Promise((r) => setTimeout(r, 200));
 });
 
 afterAll(async () => {
@@ -301,5 +333,31 @@ describe('order-service', () => {
       >;
       expect(after).toMatchObject({ status: 'CONFIRMED', cancellationReason: null, updatedAt });
     });
+  });
+});
+
+// After the describe above: these orders would add OrderPlaced records to the topic it reads.
+describe('order-service customer check (the customers view of the user table topic)', () => {
+  it('refuses an order for a customer who never registered with 422 naming customerId, and stores nothing', async () => {
+    const ordersBefore = countRows(dbFile, 'orders');
+    const response = await call(service.baseUrl, 'POST', '/orders', {
+      body: { ...validOrder(), customerId: randomUUID() },
+    });
+    expect(response.status).toBe(422);
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
+    expect(fieldsOf(response)).toEqual(['customerId']);
+    expect(countRows(dbFile, 'orders')).toBe(ordersBefore);
+  });
+
+  it('takes an order for a customer whose registration reaches the user table a moment after the request', async () => {
+    const newcomer = randomUUID();
+    const pending = call(service.baseUrl, 'POST', '/orders', {
+      body: { ...validOrder(), customerId: newcomer },
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    await registerCustomer(newcomer);
+    const response = await pending;
+    expect(response.status).toBe(202);
+    expect(response.body).toMatchObject({ customerId: newcomer, status: 'PENDING' });
   });
 });

@@ -10,6 +10,7 @@ import { createTopic, readTopic } from './support/topic-reader';
 
 const endpoints = platformEndpoints();
 const topic = uniqueName('it-user-events');
+const contactsTopic = uniqueName('it-user-contacts');
 const dataDir = mkdtempSync(join(tmpdir(), 'user-service-'));
 const dbFile = join(dataDir, 'user-service.db');
 let service: ServiceProcess;
@@ -23,12 +24,14 @@ const validUser = (n: string) => ({
 
 beforeAll(async () => {
   await createTopic(topic);
+  await createTopic(contactsTopic);
   service = new ServiceProcess('user-service', await freePort(), {
     KAFKA_BROKERS: endpoints.kafkaBrokers.join(','),
     SCHEMA_REGISTRY_URL: endpoints.schemaRegistryUrl,
     DATA_DIR: dataDir,
     API_KEYS: `${API_KEY},${OTHER_API_KEY}`,
     USER_EVENTS_TOPIC: topic,
+    USER_CONTACTS_TOPIC: contactsTopic,
     LOG_LEVEL: 'warn',
     OUTBOX_POLL_INTERVAL_MS: '200',
   });
@@ -75,6 +78,20 @@ describe('user-service', () => {
       locale: 'en-GB',
     });
     expect(record?.headers['fanout.producer']).toBe('user-service');
+  });
+
+  it("writes the user's row to the user table topic, keyed by user id, with the registration", async () => {
+    const rows = await readTopic(contactsTopic, { expected: 1 });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.key).toBe(registeredId);
+    expect(rows[0]?.eventType).toBe('fanout.user.UserContact');
+    expect(rows[0]?.value).toMatchObject({
+      userId: registeredId,
+      email: 'user-one@example.com',
+      name: 'User one',
+      locale: 'en-GB',
+      marketingConsent: true,
+    });
   });
 
   it('answers an unknown user id with 404 and a malformed one with 400 naming the id', async () => {

@@ -82,6 +82,7 @@ const letter = (topic: string, poisonId?: string, offset = '0'): DeadLetter => (
   topic,
   partition: 0,
   offset,
+  key: 'u-1',
   poisonId,
   originalTopic: 'fanout.user.events',
   originalOffset: '7',

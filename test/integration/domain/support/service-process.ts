@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
 
 export type DomainServiceName = 'user-service' | 'order-service';
+/** Any catalog service with a main.ts: the domain services and the `<api>-consumer`s. */
+export type ServiceName = DomainServiceName | `${string}-consumer`;
 
 /** A free TCP port on 127.0.0.1, so parallel runs never collide on the fixed ports. */
 export function freePort(): Promise<number> {
@@ -33,7 +35,7 @@ export class ServiceProcess {
   readonly logs: string[] = [];
 
   constructor(
-    readonly name: DomainServiceName,
+    readonly name: ServiceName,
     readonly port: number,
     private env: Record<string, string>,
   ) {}
