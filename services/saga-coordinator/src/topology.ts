@@ -1,6 +1,6 @@
 import type { SagaCoordinatorConfig } from './config';
 import { EventTypes } from './event-types';
-import type { SagaTopics } from './saga-coordinator';
+import type { SagaTopics } from './coordinator-options';
 
 type TopicConfig = Pick<
   SagaCoordinatorConfig,
