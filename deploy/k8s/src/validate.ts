@@ -1,0 +1,3 @@
+export async function validateOverlays(): Promise<{ ok: boolean }> {
+  return { ok: false };
+}
