@@ -1,8 +1,9 @@
-// `npm run k8s -- generate | check | validate [--offline-only]`
+// `npm run k8s -- generate | check | provision | validate [--offline-only]`
 import { relative } from 'node:path';
 import { generateFiles, staleFiles, writeFiles } from './generate';
 import { packageRoot, repoRoot } from './paths';
 import { validateOverlays } from './validate';
+import { provisionValidators } from './validators';
 
 const [command = 'help'] = process.argv.slice(2);
 
@@ -20,12 +21,16 @@ async function main(): Promise<number> {
       console.error(`stale in ${dir}: ${stale.join(', ')}; run npm run k8s -- generate`);
       return 1;
     }
+    case 'provision': {
+      provisionValidators(console.log);
+      return 0;
+    }
     case 'validate': {
       const report = await validateOverlays();
       return report.ok ? 0 : 1;
     }
     default:
-      console.log('usage: npm run k8s -- generate | check | validate');
+      console.log('usage: npm run k8s -- generate | check | provision | validate');
       return command === 'help' ? 0 : 2;
   }
 }
