@@ -13,6 +13,7 @@ export default defineConfig({
             'libs/*/src/**/*.test.ts',
             'services/*/src/**/*.test.ts',
             'deploy/local/src/**/*.test.ts',
+            'deploy/k8s/src/**/*.test.ts',
             'tools/*/src/**/*.test.ts',
             'test/unit/**/*.test.ts',
           ],

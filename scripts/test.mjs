@@ -41,6 +41,21 @@ function run(label, command, args, env = {}) {
   return result.status;
 }
 
+// The Kubernetes validators (kustomize, kubeconform, schemas) for check:k8s and the manifest
+// unit tests: fetched through the package registries once, then cached in ~/.cache/fanout/k8s.
+if (
+  run('provision the Kubernetes validators', 'npm', [
+    'run',
+    '--silent',
+    'k8s',
+    '--',
+    'provision',
+  ]) !== 0
+) {
+  failed += 1;
+  failures.push('provision the Kubernetes validators');
+}
+
 // A filtered run (`npm test -- path/to/file`) skips the static checks.
 if (vitestArgs.length === 0) {
   for (const check of checks) {
