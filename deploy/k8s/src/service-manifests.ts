@@ -60,6 +60,9 @@ export function labels(name: string): Record<string, string> {
   return { 'app.kubernetes.io/name': name, 'app.kubernetes.io/part-of': 'fanout' };
 }
 
+/** user-service's port in the service catalog (deploy/local/src/services.ts). */
+const USER_SERVICE_PORT = 3001;
+
 /** The container's environment: one entry per variable the service reads and we set. */
 export function containerEnv(model: ServiceModel): object[] {
   const env: object[] = [];
@@ -90,6 +93,16 @@ export function containerEnv(model: ServiceModel): object[] {
       name: 'API_KEYS',
       valueFrom: { secretKeyRef: { name: `${model.name}-api-keys`, key: 'API_KEYS' } },
     });
+  // order-service asks user-service about a customer its view does not know yet.
+  if (reads.has('USER_SERVICE_URL')) {
+    literal('USER_SERVICE_URL', `http://user-service:${USER_SERVICE_PORT}`);
+    env.push({
+      name: 'USER_SERVICE_API_KEY',
+      valueFrom: {
+        secretKeyRef: { name: `${model.name}-user-service-key`, key: 'USER_SERVICE_API_KEY' },
+      },
+    });
+  }
   if (reads.has('SANDBOX_API_KEYS'))
     env.push({
       name: 'SANDBOX_API_KEYS',

@@ -51,7 +51,17 @@ export const serviceCatalog: readonly ServiceSpec[] = [
     }),
   },
   { name: 'user-service', role: 'domain', port: 3001, env: () => ({ API_KEYS: 'local-dev-key' }) },
-  { name: 'order-service', role: 'domain', port: 3002, env: () => ({ API_KEYS: 'local-dev-key' }) },
+  {
+    name: 'order-service',
+    role: 'domain',
+    port: 3002,
+    // A customer its view does not know yet is asked of user-service (the same local key).
+    env: (ctx) => ({
+      API_KEYS: 'local-dev-key',
+      USER_SERVICE_URL: `http://127.0.0.1:${3001 + ctx.portOffset}`,
+      USER_SERVICE_API_KEY: 'local-dev-key',
+    }),
+  },
   { name: 'email-consumer', role: 'consumer', port: 3101, env: downstreamApi('email') },
   { name: 'crm-consumer', role: 'consumer', port: 3102, env: downstreamApi('crm') },
   { name: 'analytics-consumer', role: 'consumer', port: 3103, env: downstreamApi('analytics') },

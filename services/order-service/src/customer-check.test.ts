@@ -47,4 +47,36 @@ describe('customerCheck', () => {
     expect(error.slug).toBe('customers-view-catching-up');
     expect(error.headers['retry-after']).toBe('2');
   });
+
+  it('takes a customer the view misses when user-service knows it (accepted, not yet published)', async () => {
+    const asked: string[] = [];
+    const check = customerCheck(view([], true).table, 10, async (id) => {
+      asked.push(id);
+      return 'known';
+    });
+    await expect(check.requireKnown('u-4')).resolves.toBeUndefined();
+    expect(asked).toEqual(['u-4']);
+  });
+
+  it('refuses with 422 when user-service says no such user, even while the view catches up', async () => {
+    const check = customerCheck(view([], false).table, 10, async () => 'unknown');
+    expect((await refusal(check.requireKnown('u-5'))).status).toBe(422);
+  });
+
+  it('answers 503 when the view misses and user-service does not answer', async () => {
+    const check = customerCheck(view([], true).table, 10, async () => 'unavailable');
+    const error = await refusal(check.requireKnown('u-6'));
+    expect(error.status).toBe(503);
+    expect(error.slug).toBe('customers-unavailable');
+  });
+
+  it('does not ask user-service about a customer the view knows', async () => {
+    let asked = 0;
+    const check = customerCheck(view(['u-7'], true).table, 10, async () => {
+      asked += 1;
+      return 'unknown';
+    });
+    await check.requireKnown('u-7');
+    expect(asked).toBe(0);
+  });
 });

@@ -1,12 +1,14 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { defaultCatalog } from '@fanout/contracts';
+import { defaultCatalog, ensureTopicSpecs } from '@fanout/contracts';
+import type { TopicSpec } from '@fanout/contracts';
 import { createDomainRuntime } from '@fanout/service-kit';
 import type { DomainRuntime, GlobalTable } from '@fanout/service-kit';
 import type { Logger, Telemetry } from '@fanout/telemetry';
 import type { OrderServiceConfig } from './config';
 import { customerCheck, customersTable, noCustomerCheck } from './customer-check';
 import type { Customer } from './customer-check';
+import { userServiceOwner } from './user-service-owner';
 import { OrderOutcomeConsumer } from './order-outcome-consumer';
 import { OrderRepository } from './order-repository';
 import { orderRoutes } from './routes';
@@ -22,11 +24,12 @@ export async function createOrderService(
   telemetry?: Telemetry,
 ): Promise<OrderService> {
   const catalog = defaultCatalog();
-  const spec = (catalogName: string, name: string) => {
+  const spec = (catalogName: string, name: string): TopicSpec => {
     const topic = catalog.topics.find((t) => t.name === catalogName);
     return { name, partitions: topic?.partitions ?? 6, config: topic?.config ?? {} };
   };
   const checking = config.CUSTOMER_CHECK === 'view';
+  const contactsTopic = spec('fanout.user.contacts', config.USER_CONTACTS_TOPIC);
   const runtime = await createDomainRuntime({
     name: 'order-service',
     config,
@@ -34,7 +37,7 @@ export async function createOrderService(
     telemetry,
     topics: [
       spec('fanout.order.events', config.ORDER_EVENTS_TOPIC),
-      ...(checking ? [spec('fanout.user.contacts', config.USER_CONTACTS_TOPIC)] : []),
+      ...(checking ? [contactsTopic] : []),
     ],
   });
   const customers = checking
@@ -53,7 +56,20 @@ export async function createOrderService(
     orders,
     outbox: runtime.outbox,
     topic: config.ORDER_EVENTS_TOPIC,
-    customers: customers ? customerCheck(customers, config.CUSTOMER_WAIT_MS) : noCustomerCheck,
+    customers: customers
+      ? customerCheck(
+          customers,
+          config.CUSTOMER_WAIT_MS,
+          config.USER_SERVICE_URL && config.USER_SERVICE_API_KEY
+            ? userServiceOwner({
+                url: config.USER_SERVICE_URL,
+                apiKey: config.USER_SERVICE_API_KEY,
+                timeoutMs: config.USER_SERVICE_TIMEOUT_MS,
+                logger: logger.child({ component: 'customer-check' }),
+              })
+            : undefined,
+        )
+      : noCustomerCheck,
   });
 
   const consumer = new OrderOutcomeConsumer({
@@ -92,16 +108,36 @@ export async function createOrderService(
     async start() {
       const address = await start();
       consumer.start();
-      if (customers) void startView(customers, logger);
+      if (customers) {
+        // The view reads a topic user-service may not have written yet: create it if missing,
+        // or a fresh system would wait for its first registration to become ready.
+        const ensureTopic = async () => {
+          const admin = runtime.kafka.admin();
+          await admin.connect();
+          try {
+            await ensureTopicSpecs(admin, [contactsTopic], {
+              replicationFactor: config.KAFKA_REPLICATION_FACTOR,
+            });
+          } finally {
+            await admin.disconnect().catch(() => undefined);
+          }
+        };
+        void startView(customers, ensureTopic, logger);
+      }
       return address;
     },
   };
 }
 
 /** Starts the view in the background, again after a failed start (Kafka not there yet). */
-async function startView(view: GlobalTable<Customer>, logger: Logger): Promise<void> {
+async function startView(
+  view: GlobalTable<Customer>,
+  ensureTopic: () => Promise<unknown>,
+  logger: Logger,
+): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
+      await ensureTopic();
       await view.start();
       return;
     } catch (error) {

@@ -41,9 +41,10 @@ function priceLines(request: PlaceOrderRequest): { lines: Order['items']; totalM
 }
 
 /**
- * Places an order for a registered customer (a 422 naming `customerId` otherwise): the order row (PENDING), its OrderPlaced outbox row and the idempotent
- * response commit in one transaction (a savepoint of the group commit, answered only after it
- * commits). The saga takes it from there.
+ * Places an order for a registered customer (a 422 naming `customerId` otherwise): the order
+ * row (PENDING), its OrderPlaced outbox row and the idempotent response commit in one
+ * transaction (a savepoint of the group commit, answered only after it commits). The saga takes
+ * it from there.
  */
 export async function placeOrder(
   deps: PlaceOrderDeps,

@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigResourceTypes } from 'kafkajs';
 import { EventTypeNames, newMetadata } from '@fanout/contracts';
 import type { OrderCancelled, OrderConfirmed, UserContact } from '@fanout/contracts';
 import { EventPublisher } from '@fanout/messaging';
@@ -359,5 +360,42 @@ describe('order-service customer check (the customers view of the user table top
     const response = await pending;
     expect(response.status).toBe(202);
     expect(response.body).toMatchObject({ customerId: newcomer, status: 'PENDING' });
+  });
+
+  it('becomes ready on a broker without the user table topic, creating it compacted as the catalog says', async () => {
+    const missing = uniqueName('it-order-contacts-missing');
+    const fresh = new ServiceProcess('order-service', await freePort(), {
+      KAFKA_BROKERS: endpoints.kafkaBrokers.join(','),
+      SCHEMA_REGISTRY_URL: endpoints.schemaRegistryUrl,
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'order-service-fresh-')),
+      API_KEYS: API_KEY,
+      ORDER_EVENTS_TOPIC: topic,
+      ORDER_CONSUMER_GROUP: uniqueName('it-order-service-fresh'),
+      USER_CONTACTS_TOPIC: missing,
+    });
+    try {
+      await fresh.start();
+      let status = 0;
+      for (let i = 0; i < 150 && status !== 200; i++) {
+        status = (await call(fresh.baseUrl, 'GET', '/readyz')).status;
+        if (status !== 200) await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(status, 'ready within 30 s').toBe(200);
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        const { resources } = await admin.describeConfigs({
+          includeSynonyms: false,
+          resources: [
+            { type: ConfigResourceTypes.TOPIC, name: missing, configNames: ['cleanup.policy'] },
+          ],
+        });
+        expect(resources[0]?.configEntries.map((e) => e.configValue)).toEqual(['compact']);
+      } finally {
+        await admin.disconnect();
+      }
+    } finally {
+      await fresh.stop();
+    }
   });
 });
