@@ -56,7 +56,14 @@ export interface ApiTools<C extends ConsumerServiceEnv> {
 }
 
 /** What a consumer declares of a view; the kit supplies Kafka, the codec, the file, the logs. */
-export type GlobalTableView<R> = Pick<GlobalTableOptions<R>, 'name' | 'topic' | 'project'>;
+export type GlobalTableView<R> = Pick<GlobalTableOptions<R>, 'name' | 'topic' | 'project'> & {
+  /**
+   * The catalog topic the view reads, when `topic` is a renamed copy of it (tests, benchmarks):
+   * the service creates a missing view topic with that topic's spec, so it never waits for a
+   * producer's first record to become ready. Default: `topic` itself.
+   */
+  catalogTopic?: string;
+};
 
 /**
  * Everything that makes one consumer service: its name, its config, the API it calls, and the

@@ -4,13 +4,14 @@ import { RegistryCodec, defaultCatalog, ensureTopicSpecs, newMetadata } from '@f
 import type { EventType, TopicSpec } from '@fanout/contracts';
 import { DownstreamClient, idempotencyKey, pauseWhileCircuitOpen } from '@fanout/downstream';
 import type { CallAttempt, CircuitStateChange } from '@fanout/downstream';
-import { NonRetriableError, isFanoutError } from '@fanout/errors';
+import { NonRetriableError } from '@fanout/errors';
 import {
   EventPublisher,
   createConsumerRuntime,
   createKafkaClient,
   describeKafkaSecurity,
   ensureRuntimeTopics,
+  isTransientKafkaError,
   lagAfterBatch,
 } from '@fanout/messaging';
 import type { ConsumedEvent, ConsumerRuntime, HandlerContext } from '@fanout/messaging';
@@ -325,9 +326,10 @@ export async function startConsumerService<C extends ConsumerServiceEnv, A>(
         await ensureTopicSpecs(
           admin,
           topicSpecs(
-            [...definition.topics(config), ...tables.map((t) => t.view.topic)],
+            definition.topics(config),
             config.CALL_LEDGER_TOPIC,
             Object.values(publishes),
+            tables.map((t) => t.view),
           ),
           { replicationFactor: config.KAFKA_REPLICATION_FACTOR },
         );
@@ -383,6 +385,7 @@ export async function startConsumerService<C extends ConsumerServiceEnv, A>(
     sources: readonly string[],
     ledgerTopic: string,
     outputs: readonly (string | undefined)[],
+    views: readonly GlobalTableView<unknown>[],
   ): TopicSpec[] {
     const byName = new Map(catalog.topics.map((spec) => [spec.name, spec]));
     const specs: TopicSpec[] = [];
@@ -390,6 +393,12 @@ export async function startConsumerService<C extends ConsumerServiceEnv, A>(
     for (const name of [...sources, ...outputs]) {
       const spec = name ? byName.get(name) : undefined;
       if (spec) specs.push(spec);
+    }
+    // A view must catch up before the service is ready, so its topic is created if missing
+    // (a fresh system has no user record yet), renamed or not.
+    for (const view of views) {
+      const spec = byName.get(view.catalogTopic ?? view.topic);
+      if (spec) specs.push({ ...spec, name: view.topic });
     }
     const audit = byName.get(AUDIT_TOPIC);
     if (audit) specs.push({ ...audit, name: ledgerTopic });
@@ -460,9 +469,9 @@ async function retryTransient(
       await step();
       return;
     } catch (error) {
-      const retriable =
-        (isFanoutError(error) && error.retriable) ||
-        (error as { retriable?: unknown } | null)?.retriable === true;
+      // A retriable answer wrapped by kafkajs once its own retries ran out (a new topic's
+      // metadata still spreading) is transient too.
+      const retriable = isTransientKafkaError(error);
       if (!retriable || signal.aborted || attempt >= 30) throw error;
       logger.warn({ err: error, attempt }, 'topics not ready; retrying');
       await new Promise((resolve) =>

@@ -1,5 +1,6 @@
 export { EventPublisher, wrapKafkaError } from './event-publisher';
 export type { EventPublisherOptions, PublishRequest, PublishResult } from './event-publisher';
+export { isTransientKafkaError } from './publish-error';
 export { createConsumerRuntime } from './consumer-runtime';
 export type {
   ConsumedEvent,

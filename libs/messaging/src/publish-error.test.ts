@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NonRetriableError } from '@fanout/errors';
-import { kafkaErrorType, publishError } from './publish-error';
+import { isTransientKafkaError, kafkaErrorType, publishError } from './publish-error';
 
 /** Errors shaped as kafkajs 2.2.4 builds them (a protocol error, and its retrier's wrappers). */
 const protocolError = (type: string, retriable: boolean) =>
@@ -64,5 +64,31 @@ describe('kafkaErrorType', () => {
     );
     expect(kafkaErrorType(new Error('plain'))).toBeUndefined();
     expect(kafkaErrorType(undefined)).toBeUndefined();
+  });
+});
+
+describe('isTransientKafkaError', () => {
+  it('sees a retriable broker answer inside kafkajs retries-exceeded as transient', () => {
+    const cause = Object.assign(new Error('This server does not host this topic-partition'), {
+      name: 'KafkaJSProtocolError',
+      type: 'UNKNOWN_TOPIC_OR_PARTITION',
+      retriable: true,
+    });
+    const exhausted = Object.assign(new Error(cause.message), {
+      name: 'KafkaJSNumberOfRetriesExceeded',
+      retriable: false,
+      cause,
+    });
+    expect(isTransientKafkaError(exhausted)).toBe(true);
+  });
+
+  it('does not retry what is wrong for good: a refused topic creation or a plain error', () => {
+    const refused = Object.assign(new Error('Replication factor is invalid'), {
+      name: 'KafkaJSProtocolError',
+      type: 'INVALID_REPLICATION_FACTOR',
+      retriable: false,
+    });
+    expect(isTransientKafkaError(refused)).toBe(false);
+    expect(isTransientKafkaError(new Error('boom'))).toBe(false);
   });
 });

@@ -48,3 +48,23 @@ export function publishError(
     ? new NonRetriableError(code, text, options)
     : new RetriableError(code, text, options);
 }
+
+/**
+ * Whether a Kafka call failed for the cluster's state of the moment (worth another try): the
+ * error or one in its cause chain is marked retriable. kafkajs wraps a retriable broker answer
+ * (UNKNOWN_TOPIC_OR_PARTITION while a new topic's metadata spreads, LEADER_NOT_AVAILABLE) in a
+ * non-retriable KafkaJSNumberOfRetriesExceeded once its own retries are spent; the cause tells.
+ */
+export function isTransientKafkaError(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current; depth++) {
+    if (
+      isFanoutError(current)
+        ? current.retriable
+        : (current as { retriable?: unknown }).retriable === true
+    )
+      return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}

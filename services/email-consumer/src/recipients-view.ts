@@ -23,6 +23,7 @@ export function recipientsView(topic: string): GlobalTableView<Recipient> {
   return {
     name: 'recipients',
     topic,
+    catalogTopic: 'fanout.user.contacts',
     project: (value, eventType) => {
       if (eventType !== EventTypeNames.UserContact) return undefined;
       const contact = value as UserContact;

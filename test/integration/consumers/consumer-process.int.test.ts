@@ -2,7 +2,10 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Kafka, Producer } from 'kafkajs';
+import { ConfigResourceTypes } from 'kafkajs';
 import type { RegistryCodec } from '@fanout/contracts';
+import { uniqueName } from '@fanout/test-platform';
+import { ServiceProcess, freePort } from '../domain/support/service-process';
 import type { Sandbox } from '@fanout/sandbox-apis/sandbox';
 import {
   consumerHarness,
@@ -174,6 +177,35 @@ describe('consumer process', () => {
       expect(output).not.toContain('sk_sandbox_local_development_key');
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  }, 120_000);
+
+  it('email-consumer becomes ready on a broker without its view topic, creating it compacted as the catalog says', async () => {
+    const missing = uniqueName('c-contacts-missing');
+    const env = consumerEnv('email', sandbox, topics, { USER_CONTACTS_TOPIC: missing });
+    const instance = new ServiceProcess('email-consumer', await freePort(), env);
+    try {
+      await instance.start();
+      await eventually(
+        'email-consumer ready',
+        async () => ((await fetch(`${instance.baseUrl}/readyz`)).ok ? true : undefined),
+        60_000,
+      );
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        const { resources } = await admin.describeConfigs({
+          includeSynonyms: false,
+          resources: [
+            { type: ConfigResourceTypes.TOPIC, name: missing, configNames: ['cleanup.policy'] },
+          ],
+        });
+        expect(resources[0]?.configEntries.map((e) => e.configValue)).toEqual(['compact']);
+      } finally {
+        await admin.disconnect();
+      }
+    } finally {
+      await instance.stop();
     }
   }, 120_000);
 });
