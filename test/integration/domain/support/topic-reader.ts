@@ -1,4 +1,4 @@
-import { Kafka, logLevel } from 'kafkajs';
+import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import type { KafkaMessage } from 'kafkajs';
 import { RegistryCodec } from '@fanout/contracts';
 import { createTopicsReliably } from '@fanout/contracts';
@@ -20,6 +20,21 @@ export const kafka = new Kafka({
   logLevel: logLevel.NOTHING,
 });
 export const codec = new RegistryCodec({ registry: { url: endpoints.schemaRegistryUrl } });
+
+/** One config value of a topic as the broker reports it (undefined when the topic is missing). */
+export async function topicConfigValue(topic: string, name: string): Promise<string | undefined> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const { resources } = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: [name] }],
+    });
+    return resources[0]?.configEntries.find((e) => e.configName === name)?.configValue;
+  } finally {
+    await admin.disconnect();
+  }
+}
 
 export async function createTopic(topic: string, partitions = 3): Promise<void> {
   const admin = kafka.admin();
