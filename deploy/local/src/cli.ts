@@ -122,11 +122,9 @@ program
     '--secure',
     'Kafka on SASL_SSL only (SCRAM-SHA-512, throwaway CA); prints the client settings',
   )
-  .addOption(
-    new Option(
-      '--compiled',
-      'run the services with plain node from dist/ (`npm run build`) instead of tsx',
-    ).env('FANOUT_RUN_COMPILED'),
+  .option(
+    '--compiled',
+    'run the services with plain node from dist/ (`npm run build`) instead of tsx; or FANOUT_RUN_COMPILED=1',
   )
   .option('--json', 'print the endpoints as JSON on the last line')
   .action(async (flags: CommonFlags & { services?: boolean | string; compiled?: boolean }) => {
@@ -137,7 +135,7 @@ program
     const result = await startPlatform({
       ...stackOptions(flags),
       services,
-      compiled: flags.compiled === true,
+      compiled: flags.compiled === true || process.env.FANOUT_RUN_COMPILED === '1',
     });
     if (flags.json)
       console.log(
