@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// `npm start`: install what is missing, provision the platform (cached per user), start Kafka,
-// the registry, Jaeger and every service that exists, in the background, send a little demo
-// traffic, and print where to look. Safe to run again: whatever is healthy is left as it is.
+// `npm start`: install what is missing, provision the platform (cached per user), compile the
+// services (`npm run build`, into dist/), start Kafka, the registry, Jaeger and every service that
+// exists with plain node from dist/, in the background, send a little demo traffic, and print
+// where to look. (`npm run stack -- up --services` without `--compiled` runs them through tsx.) Safe to run again: whatever is healthy is left as it is.
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { sendDemoTraffic } from './lib/demo-traffic.mjs';
@@ -88,6 +89,7 @@ function whereToLook() {
 
 ensureInstalled(root);
 stack(['provision', '--quick']);
-stack(['up', '--services']);
+stack(['build']);
+stack(['up', '--services', '--compiled']);
 await sendDemoTraffic({ userService: service(3001), orderService: service(3002) });
 whereToLook();

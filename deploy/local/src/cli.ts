@@ -13,7 +13,9 @@ import {
 } from './platform';
 import { logTail } from './process-supervisor';
 import { formatElapsed } from './progress';
+import { repoRoot } from './paths';
 import { provision } from './provision';
+import { buildServices } from './service-build';
 import { allComponents, type ComponentName, type StackOptions } from './topology';
 
 function int(value: string): number {
@@ -83,6 +85,17 @@ const program = new Command('stack')
   .showHelpAfterError();
 
 program
+  .command('build')
+  .description('compile every service (with the libs it uses) to dist/<service>/main.mjs')
+  .action(async () => {
+    const started = Date.now();
+    const result = await buildServices(repoRoot);
+    console.log(
+      `✔ built ${result.services.length} services into ${result.outDir} (${formatElapsed(Date.now() - started)})`,
+    );
+  });
+
+program
   .command('provision')
   .description('download and build every component into the per-user cache (idempotent)')
   .option('--quick', 'check cached files by size only, not by checksum')
@@ -109,13 +122,21 @@ program
     '--secure',
     'Kafka on SASL_SSL only (SCRAM-SHA-512, throwaway CA); prints the client settings',
   )
+  .option(
+    '--compiled',
+    'run the services with plain node from dist/ (`npm run build`) instead of tsx; or FANOUT_RUN_COMPILED=1',
+  )
   .option('--json', 'print the endpoints as JSON on the last line')
-  .action(async (flags: CommonFlags & { services?: boolean | string }) => {
+  .action(async (flags: CommonFlags & { services?: boolean | string; compiled?: boolean }) => {
     const services =
       typeof flags.services === 'string'
         ? flags.services.split(',').map((s) => s.trim())
         : (flags.services ?? false);
-    const result = await startPlatform({ ...stackOptions(flags), services });
+    const result = await startPlatform({
+      ...stackOptions(flags),
+      services,
+      compiled: flags.compiled === true || process.env.FANOUT_RUN_COMPILED === '1',
+    });
     if (flags.json)
       console.log(
         JSON.stringify({

@@ -60,6 +60,8 @@ import { minimumJava, versions } from './versions';
 export interface StartOptions extends StackOptions {
   /** Also start the app services (`up --services`); a list starts only those. */
   services?: boolean | readonly string[];
+  /** Run the services with plain node from `npm run build`'s output, not from source via tsx. */
+  compiled?: boolean;
   log?: LogSink;
   timeouts?: Partial<Timeouts>;
 }
@@ -355,6 +357,7 @@ async function startUnlocked(options: StartOptions): Promise<RunningPlatform> {
         ctx,
         root,
         Array.isArray(options.services) ? options.services : undefined,
+        { compiled: options.compiled === true },
       );
       for (const s of services)
         log(

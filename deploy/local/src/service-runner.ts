@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { httpReady, waitUntil } from './health-checks';
 import { PlatformError } from './platform-error';
+import { compiledServiceEntry } from './service-build';
 import { applyNice, rolePriority } from './process-priority';
 import { assertPortsFree } from './port-owner';
 import { isOurs, logTail, spawnManaged } from './process-supervisor';
@@ -28,15 +29,44 @@ function readyzUrl(spec: ServiceSpec, portOffset: number): string {
   return `http://127.0.0.1:${spec.port + portOffset}/readyz`;
 }
 
+export interface ServiceRunOptions {
+  /** Plain `node dist/<service>/main.mjs` (`npm run build`) instead of `node --import tsx`. */
+  compiled?: boolean;
+}
+
+/** The command line that starts one service: from source through tsx, or compiled. */
+export function serviceCommand(
+  root: string,
+  name: string,
+  options: ServiceRunOptions = {},
+): { args: string[]; entry: string } {
+  if (!options.compiled) {
+    const entry = serviceEntry(root, name);
+    return { entry, args: ['--import', 'tsx', entry] };
+  }
+  const entry = compiledServiceEntry(root, name);
+  // Source maps make stack traces name the .ts files.
+  return { entry, args: ['--enable-source-maps', entry] };
+}
+
 async function ensureService(
   ctx: RunContext,
   root: string,
   spec: ServiceSpec,
   envContext: ServiceEnvContext,
+  options: ServiceRunOptions,
 ): Promise<ServiceOutcome> {
-  const entry = serviceEntry(root, spec.name);
-  if (!existsSync(entry)) {
+  if (!existsSync(serviceEntry(root, spec.name))) {
     return { name: spec.name, outcome: 'absent' };
+  }
+  const { entry, args } = serviceCommand(root, spec.name, options);
+  if (!existsSync(entry)) {
+    throw new PlatformError(
+      'FANOUT_PLATFORM_START_FAILED',
+      spec.name,
+      `${spec.name} has no compiled entry ${entry}`,
+      'Run `npm run build` first (npm start does).',
+    );
   }
   const url = readyzUrl(spec, ctx.topology.portOffset);
   const existing = ctx.state.processes[spec.name];
@@ -66,7 +96,7 @@ async function ensureService(
     const proc = spawnManaged({
       name: spec.name,
       command: process.execPath,
-      args: ['--import', 'tsx', entry],
+      args,
       cwd: root,
       env: {
         // The stack decides how services reach Kafka, not the shell that ran `up`.
@@ -121,6 +151,7 @@ export async function ensureServices(
   ctx: RunContext,
   root: string,
   only?: readonly string[],
+  options: ServiceRunOptions = {},
 ): Promise<ServiceOutcome[]> {
   const envContext: ServiceEnvContext = {
     endpoints: endpointsOf(ctx.topology),
@@ -134,7 +165,7 @@ export async function ensureServices(
       (s) => roles.includes(s.role) && (!only || only.includes(s.name)),
     );
     const results = await Promise.allSettled(
-      specs.map((spec) => ensureService(ctx, root, spec, envContext)),
+      specs.map((spec) => ensureService(ctx, root, spec, envContext, options)),
     );
     for (const r of results) if (r.status === 'rejected') throw r.reason;
     outcomes.push(...results.map((r) => (r as PromiseFulfilledResult<ServiceOutcome>).value));
