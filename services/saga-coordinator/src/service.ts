@@ -4,6 +4,8 @@ import { GracefulShutdown, createHttpServer, kafkaLogCreator } from '@fanout/ser
 import { PROMETHEUS_CONTENT_TYPE, fanoutMetrics, metricsText } from '@fanout/telemetry';
 import type { Logger, Telemetry } from '@fanout/telemetry';
 import type { SagaCoordinatorConfig } from './config';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CrashBudget } from './crash-budget';
 import { SagaCoordinator } from './saga-coordinator';
 import { SagaRegistry } from './saga-registry';
 import { createOrderSaga } from './sagas/order-saga';
@@ -19,7 +21,7 @@ export async function runSagaCoordinator(
   config: SagaCoordinatorConfig,
   logger: Logger,
   telemetry?: Telemetry,
-): Promise<{ coordinator: SagaCoordinator; shutdown: GracefulShutdown }> {
+): Promise<{ coordinator: () => SagaCoordinator; shutdown: GracefulShutdown }> {
   const shutdown = new GracefulShutdown({ logger, deadlineMs: config.SHUTDOWN_DEADLINE_MS });
   if (telemetry) shutdown.register('telemetry', () => telemetry.shutdown());
 
@@ -57,29 +59,67 @@ export async function runSagaCoordinator(
       compensationMs: config.ORDER_COMPENSATION_TIMEOUT_MS,
     }),
   ]);
-  const coordinator = new SagaCoordinator({
-    kafka,
-    codec,
-    sagas,
-    topics,
-    groupId: config.SAGA_GROUP_ID,
-    transactionalIdPrefix: config.SAGA_TRANSACTIONAL_ID_PREFIX,
-    producerName: SERVICE,
-    logger,
-    metrics: fanoutMetrics(),
-    tickIntervalMs: config.SAGA_TICK_INTERVAL_MS,
-    sessionTimeoutMs: config.SAGA_SESSION_TIMEOUT_MS,
-    restoreTimeoutMs: config.SAGA_RESTORE_TIMEOUT_MS,
-    maxMessagesPerTransaction: config.SAGA_MAX_MESSAGES_PER_TRANSACTION,
-    terminalRetentionMs: config.SAGA_TERMINAL_RETENTION_MS,
-    onCrash: (error) => {
+  const newCoordinator = (): SagaCoordinator =>
+    new SagaCoordinator({
+      kafka,
+      codec,
+      sagas,
+      topics,
+      groupId: config.SAGA_GROUP_ID,
+      transactionalIdPrefix: config.SAGA_TRANSACTIONAL_ID_PREFIX,
+      producerName: SERVICE,
+      logger,
+      metrics: fanoutMetrics(),
+      tickIntervalMs: config.SAGA_TICK_INTERVAL_MS,
+      sessionTimeoutMs: config.SAGA_SESSION_TIMEOUT_MS,
+      restoreTimeoutMs: config.SAGA_RESTORE_TIMEOUT_MS,
+      maxMessagesPerTransaction: config.SAGA_MAX_MESSAGES_PER_TRANSACTION,
+      terminalRetentionMs: config.SAGA_TERMINAL_RETENTION_MS,
+      onCrash: (error) => void recover(error),
+    });
+  let coordinator = newCoordinator();
+  let stopping = false;
+  let recovering = false;
+  const budget = new CrashBudget();
+  /**
+   * A crash kafkajs does not restart from (a non-retriable error such as
+   * OUT_OF_ORDER_SEQUENCE_NUMBER after a broker restart) leaves the consumer stopped. Rebuild
+   * the coordinator with fresh clients, as a process restart would: new producers fence the old
+   * transactions, partitions are restored from the changelog on assignment. Beyond the budget,
+   * exit for the orchestrator (the local stack has none after `npm start` returns).
+   */
+  async function recover(error: Error): Promise<void> {
+    if (stopping || recovering) return;
+    if (!budget.allowRestart()) {
       logger.fatal(
-        { err: error },
-        'saga coordinator stopped consuming; exiting so it is restarted',
+        { err: error, crashes: budget.recent },
+        'saga coordinator keeps crashing; exiting so it is restarted',
       );
       void shutdown.run().finally(() => process.exit(1));
-    },
-  });
+      return;
+    }
+    recovering = true;
+    logger.error(
+      { err: error, crashes: budget.recent },
+      'saga consumer stopped; rebuilding the coordinator in-process',
+    );
+    await coordinator
+      .stop()
+      .catch((e: unknown) => logger.warn({ err: e }, 'stopping the crashed coordinator failed'));
+    for (let attempt = 1; !stopping; attempt++) {
+      coordinator = newCoordinator();
+      try {
+        await coordinator.start();
+        logger.info({ attempt }, 'saga coordinator rebuilt and consuming again');
+        break;
+      } catch (e) {
+        logger.warn({ err: e, attempt }, 'rebuilding the saga coordinator failed; retrying');
+        await coordinator.stop().catch(() => undefined);
+        await sleep(Math.min(10_000, 500 * 2 ** Math.min(attempt, 5)));
+      }
+    }
+    recovering = false;
+  }
 
   const { app, readiness } = await createHttpServer({
     logger,
@@ -124,6 +164,10 @@ export async function runSagaCoordinator(
   });
   await coordinator.start();
   // Registered after start, so it runs before the producer-side closers above.
-  shutdown.register('saga coordinator', () => coordinator.stop());
-  return { coordinator, shutdown };
+  shutdown.register('saga coordinator', () => {
+    stopping = true;
+    return coordinator.stop();
+  });
+  // A getter: a crash rebuilds the coordinator (recover above).
+  return { coordinator: () => coordinator, shutdown };
 }
