@@ -5,7 +5,7 @@
 // Starts user-service as the bench does (node --import tsx, catalog env, bench settings), offers an
 // open-loop load, waits until every accepted registration's UserRegistered is on the topic, and
 // prints µs of CPU (user+system from /proc/<pid>/stat) per accepted request. Not a test.
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -56,6 +56,31 @@ const kafka = new Kafka({
 });
 const admin = kafka.admin();
 
+/** CPU seconds of the main thread and of the others by name, from /proc/<pid>/task. */
+function threadCpuSeconds(pid: number): Map<string, number> {
+  const byName = new Map<string, number>();
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      // Node names its threads alike ("node"): tell the main thread (tid = pid) apart.
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const name = tid === String(pid) ? 'main' : comm;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const seconds = (Number(fields[11]) + Number(fields[12])) / 100;
+      byName.set(name, (byName.get(name) ?? 0) + seconds);
+    }
+  } catch {
+    // gone
+  }
+  return byName;
+}
+
+function threadDelta(before: Map<string, number>, after: Map<string, number>, n: number) {
+  return Object.fromEntries(
+    [...after].map(([name, s]) => [name, Math.round(((s - (before.get(name) ?? 0)) * 1e6) / n)]),
+  );
+}
+
 async function recordsOn(topic: string): Promise<number> {
   try {
     const offsets = await admin.fetchTopicOffsets(topic);
@@ -101,6 +126,8 @@ interface RunResult {
   loadBefore: string;
   loadAfter: string;
   drainS: number;
+  /** µs CPU per accepted request by thread name. */
+  threads: Record<string, number>;
 }
 
 async function oneRun(run: number): Promise<RunResult> {
@@ -148,6 +175,7 @@ async function oneRun(run: number): Promise<RunResult> {
       .map((l) => l.toFixed(2))
       .join(' ');
     const cpuBefore = processCpuSeconds(pid)!;
+    const threadsBefore = threadCpuSeconds(pid);
     const result = await openLoopLoad({
       url,
       rate,
@@ -162,6 +190,7 @@ async function oneRun(run: number): Promise<RunResult> {
     const records = (await waitForRecords(topic, warmAccepted + accepted, 120_000)) - warmAccepted;
     const drainS = (Date.now() - loadEnd) / 1000;
     const cpuAfter = processCpuSeconds(pid)!;
+    const threads = threadDelta(threadsBefore, threadCpuSeconds(pid), Math.max(1, accepted));
     const loadAfter = loadavg()
       .map((l) => l.toFixed(2))
       .join(' ');
@@ -177,6 +206,7 @@ async function oneRun(run: number): Promise<RunResult> {
       loadBefore,
       loadAfter,
       drainS,
+      threads,
     };
   } finally {
     tracked.child.kill('SIGTERM');
