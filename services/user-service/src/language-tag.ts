@@ -6,9 +6,19 @@
  * subtag sequences are not, which no single regex got right.
  */
 export function canonicalLanguageTag(tag: string): string | undefined {
+  const known = cache.get(tag);
+  if (known !== undefined || cache.has(tag)) return known;
+  let canonical: string | undefined;
   try {
-    return Intl.getCanonicalLocales(tag)[0];
+    canonical = Intl.getCanonicalLocales(tag)[0];
   } catch {
-    return undefined;
+    canonical = undefined;
   }
+  // Users send a handful of distinct tags: remember them, bounded so junk cannot grow it.
+  if (cache.size >= CACHE_LIMIT) cache.clear();
+  cache.set(tag, canonical);
+  return canonical;
 }
+
+const CACHE_LIMIT = 1_000;
+const cache = new Map<string, string | undefined>();
