@@ -18,7 +18,7 @@ import { cpus, loadavg, release, totalmem, type as osType } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
-import { serviceCatalog } from '../../../deploy/local/src/services';
+import { serviceCatalog } from '@fanout/local-platform';
 
 const { values: args } = parseArgs({
   options: {
@@ -285,9 +285,11 @@ function median(values: number[]): number {
 }
 
 const pkg = (name: string) =>
-  (JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as {
-    version: string;
-  }).version;
+  (
+    JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as {
+      version: string;
+    }
+  ).version;
 
 const setup = {
   machine: `${osType()} ${release()}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${Math.round(totalmem() / 2 ** 30)} GiB`,

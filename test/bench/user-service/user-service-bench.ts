@@ -136,7 +136,7 @@ async function oneRun(run: number): Promise<RunResult> {
   const workDir = join(tmpdir(), `us-bench-${id}`);
   mkdirSync(workDir, { recursive: true });
   const children = new ChildProcesses(join(workDir, 'logs'));
-  const env = {
+  const env: Record<string, string> = {
     ...serviceEnv(spec, { endpoints, stateDir: workDir, portOffset }),
     LOG_LEVEL: values['log-level'],
     ...samplingEnv(Number(values.sampling)),
