@@ -136,9 +136,9 @@ async function oneRun(run: number): Promise<RunResult> {
   const workDir = join(tmpdir(), `us-bench-${id}`);
   mkdirSync(workDir, { recursive: true });
   const children = new ChildProcesses(join(workDir, 'logs'));
-  const env = {
+  const env: Record<string, string> = {
     ...serviceEnv(spec, { endpoints, stateDir: workDir, portOffset }),
-    LOG_LEVEL: values['log-level'],
+    LOG_LEVEL: values['log-level'] ?? 'info',
     ...samplingEnv(Number(values.sampling)),
     ...USER_SERVICE_ENV,
     USER_EVENTS_TOPIC: topic,
