@@ -138,7 +138,7 @@ async function oneRun(run: number): Promise<RunResult> {
   const children = new ChildProcesses(join(workDir, 'logs'));
   const env: Record<string, string> = {
     ...serviceEnv(spec, { endpoints, stateDir: workDir, portOffset }),
-    LOG_LEVEL: values['log-level'],
+    LOG_LEVEL: values['log-level'] ?? 'info',
     ...samplingEnv(Number(values.sampling)),
     ...USER_SERVICE_ENV,
     USER_EVENTS_TOPIC: topic,
