@@ -38,7 +38,10 @@ const summary = setInterval(() => {
     Object.entries(stats).map(([api, { byStatus }]) => [api, byStatus]),
   );
   if (total > 0)
-    logger.info({ requests: total, byApi: delta, intervalMs: SUMMARY_INTERVAL_MS }, 'requests served');
+    logger.info(
+      { requests: total, byApi: delta, intervalMs: SUMMARY_INTERVAL_MS },
+      'requests served',
+    );
 }, SUMMARY_INTERVAL_MS);
 summary.unref();
 

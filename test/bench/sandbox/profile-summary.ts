@@ -21,7 +21,9 @@ const top = Number(topArg ?? 25);
 const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const self = new Map<number, number>();
-profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+profile.samples.forEach((id, i) =>
+  self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)),
+);
 
 const total = [...self.values()].reduce((a, b) => a + b, 0);
 const fns = new Map<string, number>();
@@ -32,7 +34,9 @@ for (const [id, us] of self) {
   const name = `${functionName || '(anonymous)'} ${short}:${lineNumber + 1}`;
   fns.set(name, (fns.get(name) ?? 0) + us);
   const pkg = !url
-    ? functionName.startsWith('(') ? functionName : '(native)'
+    ? functionName.startsWith('(')
+      ? functionName
+      : '(native)'
     : url.startsWith('node:')
       ? url.split('/')[0]!
       : url.includes('node_modules/')
