@@ -62,4 +62,3 @@ export { GlobalTable } from './global-table';
 export type { GlobalTableOptions, GlobalTableStats } from './global-table';
 export { GlobalTableStore } from './global-table-store';
 export type { TableChange } from './global-table-store';
-export { BoundedMap, boundedMemo } from './bounded-map';

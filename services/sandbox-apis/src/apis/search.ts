@@ -1,7 +1,7 @@
 import type { ApiScope } from '../api-scope';
 import { HttpError } from '../http-error';
 import { runItems } from './bulk-items';
-import { BoundedMap } from '@fanout/service-kit';
+import { BoundedMap } from '../bounded-map';
 
 interface StoredDocument {
   id: string;
