@@ -2,7 +2,7 @@ import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentele
 import type { Attributes, Span } from '@opentelemetry/api';
 
 /** Request headers worth a span attribute (the same as @fanout/telemetry's instrumentations). */
-const CAPTURED_REQUEST_HEADERS = ['idempotency-key'] as const;
+const CAPTURED_REQUEST_HEADERS = ['idempotency-key', 'x-request-id'] as const;
 
 export interface HttpExchange {
   method: string;

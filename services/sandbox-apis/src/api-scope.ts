@@ -416,15 +416,14 @@ export class ApiScope {
             reply.code(504).send(errorBody('timeout', 'client went away'));
             return SENT;
           }
-          return this.admitErrors(request, reply, faults, state, isWrite);
+          return this.admitErrors(reply, faults, state, isWrite);
         });
       }
     }
-    return this.admitErrors(request, reply, faults, state, isWrite);
+    return this.admitErrors(reply, faults, state, isWrite);
   }
 
   private admitErrors(
-    _request: SandboxRequest,
     reply: FastifyReply,
     faults: Faults,
     state: RequestFaults,

@@ -1,4 +1,4 @@
-import { createHash, hash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 export interface StoredResponse {
   status: number;
@@ -86,12 +86,7 @@ function canonical(value: unknown): string {
   return `${out}}`;
 }
 
-/** One-shot hashing (Node ≥ 20.12): no Hash object per fingerprint. */
-const sha256 =
-  typeof hash === 'function'
-    ? (text: string) => hash('sha256', text, 'base64url')
-    : (text: string) => createHash('sha256').update(text).digest('base64url');
-
 export function requestFingerprint(method: string, path: string, body: unknown): string {
-  return sha256(`${method} ${path}\n${canonical(body)}`);
+  // One-shot hashing (node:crypto hash, Node ≥ 20.12; engines asks ≥ 20.18.1): no Hash object.
+  return hash('sha256', `${method} ${path}\n${canonical(body)}`, 'base64url');
 }

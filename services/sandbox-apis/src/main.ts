@@ -2,6 +2,7 @@
 // Telemetry starts first, before Fastify and http are loaded, so their instrumentation applies.
 import { startTelemetry, createLogger } from '@fanout/telemetry';
 import { loadSandboxConfig } from './config';
+import { startRequestSummary } from './request-summary';
 
 const config = loadSandboxConfig();
 const telemetry = startTelemetry({ serviceName: 'sandbox-apis' });
@@ -17,33 +18,7 @@ const sandbox = await createSandbox({
 });
 logger.info({ url: sandbox.url }, 'sandbox APIs listening');
 
-// What an operator would want from per-request lines, once a minute instead: requests by API
-// and status since the last summary (none when idle). Faults, refusals and failures still log.
-const SUMMARY_INTERVAL_MS = 60_000;
-let lastCounts: Record<string, Record<string, number>> = {};
-const summary = setInterval(() => {
-  const stats = sandbox.state.requests.stats();
-  const delta: Record<string, Record<string, number>> = {};
-  let total = 0;
-  for (const [api, { byStatus }] of Object.entries(stats)) {
-    for (const [status, count] of Object.entries(byStatus)) {
-      const added = count - (lastCounts[api]?.[status] ?? 0);
-      if (added > 0) {
-        (delta[api] ??= {})[status] = added;
-        total += added;
-      }
-    }
-  }
-  lastCounts = Object.fromEntries(
-    Object.entries(stats).map(([api, { byStatus }]) => [api, byStatus]),
-  );
-  if (total > 0)
-    logger.info(
-      { requests: total, byApi: delta, intervalMs: SUMMARY_INTERVAL_MS },
-      'requests served',
-    );
-}, SUMMARY_INTERVAL_MS);
-summary.unref();
+const summary = startRequestSummary(sandbox.state.requests, logger);
 
 let stopping = false;
 async function stop(signal: string): Promise<void> {

@@ -1,0 +1,44 @@
+import type { Logger } from '@fanout/telemetry';
+import type { RequestLog } from './request-log';
+
+type Counts = Record<string, Record<string, number>>;
+
+/**
+ * What an operator would want from per-request lines, once a minute instead: requests by API and
+ * status since the last summary (no line when idle). Faults, refusals and failures still log.
+ */
+export function startRequestSummary(
+  requests: Pick<RequestLog, 'stats'>,
+  logger: Pick<Logger, 'info'>,
+  intervalMs = 60_000,
+): NodeJS.Timeout {
+  let last: Counts = {};
+  const timer = setInterval(() => {
+    const { delta, total, now } = requestsSince(last, requests.stats());
+    last = now;
+    if (total > 0) logger.info({ requests: total, byApi: delta, intervalMs }, 'requests served');
+  }, intervalMs);
+  timer.unref();
+  return timer;
+}
+
+/** The counts added since `last`, by API and status, from the log's cumulative stats. */
+export function requestsSince(
+  last: Counts,
+  stats: ReturnType<RequestLog['stats']>,
+): { delta: Counts; total: number; now: Counts } {
+  const delta: Counts = {};
+  const now: Counts = {};
+  let total = 0;
+  for (const [api, { byStatus }] of Object.entries(stats)) {
+    now[api] = byStatus;
+    for (const [status, count] of Object.entries(byStatus)) {
+      const added = count - (last[api]?.[status] ?? 0);
+      if (added > 0) {
+        (delta[api] ??= {})[status] = added;
+        total += added;
+      }
+    }
+  }
+  return { delta, total, now };
+}
