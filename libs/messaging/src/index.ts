@@ -2,6 +2,8 @@ export { EventPublisher, wrapKafkaError } from './event-publisher';
 export type { EventPublisherOptions, PublishRequest, PublishResult } from './event-publisher';
 export { isTransientKafkaError } from './publish-error';
 export { createConsumerRuntime } from './consumer-runtime';
+export { enableAdaptiveFetch, nextFetchParameters } from './adaptive-fetch';
+export type { AdaptiveFetchSettings } from './adaptive-fetch';
 export type {
   ConsumedEvent,
   ConsumerRuntime,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Kafka } from 'kafkajs';
+import type { Consumer, Kafka } from 'kafkajs';
 import { NonRetriableError, RetriableError } from '@fanout/errors';
 import {
   EventPublisher,
@@ -329,5 +329,32 @@ describe('consumer runtime on the real broker', () => {
     runtime.resume();
     expect(await waitFor(() => handled.length === 3, 20_000)).toBe(true);
     expect(rebalances).toBe(0);
+  });
+
+  it('a consumer that kafkajs stops feeding is run again by the stall watchdog', async () => {
+    const topic = `${prefix}-stall`;
+    await createTopic(kafka, topic, 2);
+    const handled: number[] = [];
+    const runtime = await startRuntime(
+      'stall',
+      topic,
+      async (event) => {
+        handled.push((event.value as { seq: number }).seq);
+      },
+      { stallMs: 1_500 },
+    );
+    await publishAll(topic, [{ key: 'a', value: testEvent('a', 0) }]);
+    expect(await waitFor(() => handled.length === 1, 20_000)).toBe(true);
+    // kafkajs stops fetching with no error and no pause of ours (as after a coordinator move
+    // that left its rejoin silent): its own partitions paused underneath the runtime.
+    const inner = (runtime as unknown as { consumer: Consumer }).consumer;
+    inner.pause([{ topic }]);
+    await publishAll(topic, [
+      { key: 'a', value: testEvent('a', 1) },
+      { key: 'b', value: testEvent('b', 2) },
+    ]);
+    expect(await waitFor(() => handled.length === 3, 30_000)).toBe(true);
+    expect(handled.sort()).toEqual([0, 1, 2]);
+    expect((runtime as unknown as { stallRestarts: number }).stallRestarts).toBe(1);
   });
 });
