@@ -33,8 +33,15 @@ export function nextFetchParameters(
 }
 
 const PATCHED = Symbol.for('fanout.messaging.adaptiveFetch');
-const BUSY = Symbol('fanout.messaging.adaptiveFetch.busy');
-const groups = new Map<string, AdaptiveFetchSettings>();
+const BUSY = Symbol.for('fanout.messaging.adaptiveFetch.busy');
+/**
+ * The registered groups, one map per process: the patched fetch lives on kafkajs's prototype
+ * (one per process), while this module may be loaded more than once (a test runner's fresh
+ * module graph per file, two bundles), so the map cannot be module state.
+ */
+const groups: Map<string, AdaptiveFetchSettings> = ((globalThis as { [key: symbol]: unknown })[
+  Symbol.for('fanout.messaging.adaptiveFetch.groups')
+] ??= new Map()) as Map<string, AdaptiveFetchSettings>;
 
 /**
  * Makes the kafkajs consumers of `groupId` in this process fetch adaptively (see

@@ -200,8 +200,10 @@ class KafkaConsumerRuntime implements ConsumerRuntime {
     });
     this.consumer.on(this.consumer.events.END_BATCH_PROCESS, ({ payload }) => {
       // A fetch that brought only transaction markers or aborted records never reaches
-      // eachBatch; it is reported too (size 0), so the lag gauge stops counting those markers.
+      // eachBatch; it is reported too (size 0), so the lag gauge stops counting those markers,
+      // and it shows the stall watchdog that kafkajs is fetching.
       if (payload.batchSize > 0) return;
+      this.pipeline.lastBatchAt = Date.now();
       this.events.emit('batch', {
         topic: payload.topic,
         partition: payload.partition,

@@ -4,20 +4,19 @@ import type { Admin, Kafka } from 'kafkajs';
 export type PartitionSnapshot = Map<string, { committed: bigint; end: bigint }>;
 
 /**
- * The rule, on two looks `stallMs` apart with no batch begun or running in between: the
- * consumer is stalled on a partition whose committed offset did not move although records wait
- * (its end grew since the first look, or it is more than one offset behind: a lag of exactly
- * one is the commit marker of a transaction, which no record follows). An idle partition, one
- * whose lag is only that marker, or a consumer that is busy (batches running) is never stalled.
+ * The rule, on two looks `stallMs` apart with no batch begun, running or even fetched empty
+ * in between: the consumer is stalled on a partition that received records since the first
+ * look (its end grew) while the group's committed offset of it stood still. A lag alone proves
+ * nothing: aborted transactions and commit markers at a partition's tail are never consumed,
+ * so an idle partition can stay "behind" forever (an earlier rule that counted a lag above one
+ * restarted order-service's consumer every 30 s behind an aborted saga transaction).
  */
 export function stalledPartitions(before: PartitionSnapshot, now: PartitionSnapshot): string[] {
   const stalled: string[] = [];
   for (const [key, current] of now) {
     const earlier = before.get(key);
     if (!earlier || current.committed !== earlier.committed) continue;
-    const grew = current.end > earlier.end;
-    const behind = current.committed >= 0n && current.end - current.committed > 1n;
-    if (grew || behind) stalled.push(key);
+    if (current.end > earlier.end) stalled.push(key);
   }
   return stalled;
 }
@@ -32,7 +31,7 @@ export interface StallWatchdogDeps {
   stallMs: number;
   /** False while pausing, stopping or rebalancing is what holds the consumer back. */
   watching: () => boolean;
-  /** Batches in eachBatch now, and when the last one began. */
+  /** Batches in eachBatch now, and when the last batch (records or only markers) was fetched. */
   activity: () => { running: number; lastBatchAt: number };
   /** Replaces the kafkajs run: stop, run again. */
   restart: (why: string) => Promise<void>;
