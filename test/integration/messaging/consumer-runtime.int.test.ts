@@ -160,6 +160,42 @@ describe('consumer runtime on the real broker', () => {
     expect(dead!.headers[Headers.traceparent]).toMatch(/^00-0af7651916cd43dd8448eb211c80319c-/);
   });
 
+  it('a poison record redelivered to the same consumer (group rewound) is not dead-lettered again', async () => {
+    const topic = `${prefix}-poison-again`;
+    await createTopic(kafka, topic, 1);
+    const raw = kafka.producer();
+    await raw.connect();
+    await raw.send({ topic, messages: [{ key: 'p', value: Buffer.from('not avro either') }] });
+    await raw.disconnect();
+    await publishAll(topic, [{ key: 'p', value: testEvent('p', 0) }]);
+    const handled: number[] = [];
+    const handler: EventHandler = async (event) => {
+      handled.push((event.value as { seq: number }).seq);
+    };
+    const first = await startRuntime('poison-again', topic, handler);
+    expect(await waitFor(() => handled.length === 1, 30_000)).toBe(true);
+    const dlq = first.retryPolicy.deadLetterTopic;
+    expect(await readTopic(kafka, dlq, 1, 15_000)).toHaveLength(1);
+    await first.stop();
+    // Redelivery, as after a restart before the commit: the group starts again at offset 0.
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.setOffsets({
+      groupId: `${prefix}-poison-again-group`,
+      topic,
+      partitions: [{ partition: 0, offset: '0' }],
+    });
+    await admin.disconnect();
+    const duplicates: string[] = [];
+    const second = await startRuntime('poison-again', topic, handler);
+    second.events.on('duplicate', ({ eventId }) => duplicates.push(eventId));
+    expect(await waitFor(() => duplicates.length === 2, 30_000)).toBe(true);
+    // Both records were known: the event by its id, the poison by its position.
+    expect(duplicates).toContain(`${topic}/0/0`);
+    expect(handled).toEqual([0]);
+    expect(await readTopic(kafka, dlq, 2, 5_000)).toHaveLength(1);
+  });
+
   it('dead-letters a non-retriable handler error after one attempt, with its code', async () => {
     const topic = `${prefix}-nonretriable`;
     await createTopic(kafka, topic, 1);
@@ -349,12 +385,15 @@ describe('consumer runtime on the real broker', () => {
     // that left its rejoin silent): its own partitions paused underneath the runtime.
     const inner = (runtime as unknown as { consumer: Consumer }).consumer;
     inner.pause([{ topic }]);
-    await publishAll(topic, [
-      { key: 'a', value: testEvent('a', 1) },
-      { key: 'b', value: testEvent('b', 2) },
-    ]);
-    expect(await waitFor(() => handled.length === 3, 30_000)).toBe(true);
-    expect(handled.sort()).toEqual([0, 1, 2]);
+    // Records keep arriving (one every 500 ms, at most 40) while nothing is fetched.
+    let seq = 1;
+    while (handled.length < 3 && seq <= 40) {
+      await publishAll(topic, [{ key: `k${seq}`, value: testEvent(`k${seq}`, seq) }]);
+      seq += 1;
+      await sleep(500);
+    }
+    expect(await waitFor(() => handled.length === seq, 20_000)).toBe(true);
+    expect(handled.sort((a, b) => a - b)).toEqual(Array.from({ length: seq }, (_, i) => i));
     expect((runtime as unknown as { stallRestarts: number }).stallRestarts).toBe(1);
   });
 });
