@@ -1,5 +1,16 @@
 import type { Admin, Kafka } from 'kafkajs';
 
+/** Rejects after `ms`: a look must never hang the watchdog (kafkajs calls can, in a broker storm). */
+function bounded<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    work,
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
 /** One look at a group's source partitions: their committed offsets and ends. */
 export type PartitionSnapshot = Map<string, { committed: bigint; end: bigint }>;
 
@@ -70,7 +81,7 @@ export class StallWatchdog {
         this.previous = undefined;
         return;
       }
-      const snapshot = await this.snapshot();
+      const snapshot = await bounded(this.snapshot(), 10_000, 'reading offsets');
       const { running, lastBatchAt } = deps.activity();
       const previous = this.previous;
       this.previous = { snapshot, at: Date.now() };
@@ -82,8 +93,14 @@ export class StallWatchdog {
       if (stalled.length === 0) return;
       this.previous = undefined;
       this.restarts += 1;
-      await deps.restart(
-        `no batch for ${Date.now() - previous.at} ms while records arrived on ${stalled.join(', ')}`,
+      // A restart whose rejoin hangs (kafkajs stuck in JoinGroup) is left behind: the next look
+      // may restart again, and stopping a run that never started lets a new one begin.
+      await bounded(
+        deps.restart(
+          `no batch for ${Date.now() - previous.at} ms while records arrived on ${stalled.join(', ')}`,
+        ),
+        Math.max(20_000, deps.stallMs),
+        'restarting the consumer',
       );
     } catch (error) {
       deps.warn('stall watchdog', error);
