@@ -89,9 +89,9 @@ class KafkaConsumerRuntime implements ConsumerRuntime {
     if (options.topics.length === 0) throw new RangeError('topics must not be empty');
     this.retryPolicy = compileRetryPolicy(options.groupId, options.retry);
     this.settings = consumerSettings(options, this.retryPolicy);
-    this.consumer = options.kafka.consumer(kafkaConsumerConfig(options, this.settings));
+    const config = kafkaConsumerConfig(options, this.settings);
+    this.consumer = options.kafka.consumer(config);
     if (options.idleFetchWaitMs !== undefined) {
-      const config = kafkaConsumerConfig(options, this.settings);
       this.disableAdaptiveFetch = enableAdaptiveFetch(options.groupId, {
         busyMinBytes: config.minBytes ?? 1,
         busyMaxWaitMs: config.maxWaitTimeInMs ?? 5_000,

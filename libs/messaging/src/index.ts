@@ -22,6 +22,7 @@ export type { DedupeStore, SqliteDedupeOptions } from './dedupe-store';
 export { RuntimeEvents } from './runtime-events';
 export type { RuntimeEventMap } from './runtime-events';
 export { installGracefulShutdown } from './graceful-shutdown';
+export { withinDeadline } from './runtime-lifecycle';
 export type { GracefulShutdownOptions, Stoppable } from './graceful-shutdown';
 export { ensureRuntimeTopics } from './topic-provisioner';
 export {

@@ -85,10 +85,11 @@ export class RecordProcessor {
       message.offset,
     );
     const started = performance.now();
-    // A record without an event id (poison, a foreign producer) is known by its position.
-    const position = `${topic}/${partition}/${message.offset}`;
+    // A record without an event id (poison, a foreign producer) is known by its position;
+    // records of our producers carry the id header, so the common path builds no string.
+    const position = eventId ? '' : `${topic}/${partition}/${message.offset}`;
     try {
-      if (!eventId && dedupe?.seen(position)) {
+      if (position && dedupe?.seen(position)) {
         events.emit('duplicate', { ...where, eventId: position });
         return true;
       }

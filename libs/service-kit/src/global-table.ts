@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { classifyError } from '@fanout/errors';
-import type { EventCodec } from '@fanout/messaging';
+import { withinDeadline, type EventCodec } from '@fanout/messaging';
 import type { Logger } from '@fanout/telemetry';
 import { GlobalTableStore } from './global-table-store';
 import type { TableChange } from './global-table-store';
@@ -48,16 +48,6 @@ export interface GlobalTableStats {
 }
 
 const REGISTRY_RETRY_MS = 1_000;
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
 
 /**
  * A global table, as Kafka Streams' GlobalKTable: every instance of a service reads the whole
@@ -290,7 +280,11 @@ export class GlobalTable<R> {
     logger.warn({ view: name, topic, why }, 'view reader is not keeping up: replacing it');
     const old = this.consumer;
     this.consumer = undefined;
-    if (old) await withTimeout(old.disconnect(), 10_000).catch(() => undefined);
+    if (old)
+      await withinDeadline(
+        old.disconnect().catch(() => undefined),
+        10_000,
+      );
     if (this.stopping) return;
     await this.openReader();
     this.reopens += 1;

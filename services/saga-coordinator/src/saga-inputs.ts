@@ -70,9 +70,8 @@ export class SagaInputs {
           }
           await this.handleInput(owned, topic, message, work, now);
         }
-        const next = BigInt(messages[messages.length - 1]!.offset) + 1n;
-        if (!owned.alreadyConsumed(topic, (next - 1n).toString()))
-          offsets.set(topic, next.toString());
+        const last = messages[messages.length - 1]!.offset;
+        if (!owned.alreadyConsumed(topic, last)) offsets.set(topic, (BigInt(last) + 1n).toString());
       }
       if (skipped > 0)
         this.ctx.log.info(
