@@ -3,6 +3,7 @@ import { Kafka } from 'kafkajs';
 import type { KafkaConfig, SASLOptions } from 'kafkajs';
 import type { ConnectionOptions } from 'node:tls';
 import { NonRetriableError } from '@fanout/errors';
+import { patchRunnerLifecycle } from './runner-lifecycle';
 
 /** Kafka's `security.protocol` names. */
 export const kafkaSecurityProtocols = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'] as const;
@@ -114,6 +115,8 @@ export function kafkaClientConfig(options: KafkaClientOptions): KafkaConfig {
  * health checks all pass their security setting here, so TLS and SASL work everywhere alike.
  */
 export function createKafkaClient(options: KafkaClientOptions): Kafka {
+  // Every consumer of this process: stopped while joining, rejoining after a crash (see there).
+  patchRunnerLifecycle();
   return new Kafka(kafkaClientConfig(options));
 }
 
