@@ -189,6 +189,7 @@ class KafkaConsumerRuntime implements ConsumerRuntime {
       this.assignment.markRebalancing();
       void this.committer.commit();
     });
+    this.consumer.on(this.consumer.events.HEARTBEAT, () => this.assignment.confirmedMember());
     this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
       this.assigned = new Set(
         Object.entries(event.payload.memberAssignment).flatMap(([topic, partitions]) =>

@@ -55,4 +55,17 @@ describe('PartitionAssignment', () => {
     expect(woken).toBe(1);
     expect(state.roomWaiters).toEqual([]);
   });
+
+  it('dispatches again in the same generation once a heartbeat confirms it after a rebalance was reported', () => {
+    const assignment = new PartitionAssignment(4);
+    const state = assignment.create('t', 0);
+    assignment.markRebalancing();
+    let woken = 0;
+    state.roomWaiters.push(() => (woken += 1));
+    assignment.confirmedMember();
+    expect(assignment.rebalancing).toBe(false);
+    expect(assignment.generation).toBe(0);
+    expect(assignment.states.get(state.key)).toBe(state);
+    expect(woken).toBe(1);
+  });
 });

@@ -48,13 +48,14 @@ export function wakeRoomWaiters(state: PartitionState): void {
 /**
  * The partitions this member consumes, per group generation. A join bumps the generation, so
  * the states of the last one are never committed again; a heartbeat or commit that sees the
- * group rebalancing marks it, and dispatch stops until the next join.
+ * group rebalancing marks it, and dispatch stops until the next join, or until a heartbeat
+ * shows that the generation it consumes in is still the group's.
  */
 export class PartitionAssignment {
   readonly states = new Map<string, PartitionState>();
   /** Bumped at every group join; states of older generations are never committed. */
   generation = 0;
-  /** A heartbeat or commit saw the group rebalancing; cleared by the next join. */
+  /** A heartbeat or commit saw the group rebalancing; cleared by the next join or heartbeat. */
   rebalancing = false;
 
   constructor(private readonly perPartition: number) {}
@@ -85,6 +86,20 @@ export class PartitionAssignment {
     for (const [key, state] of this.states) {
       if (state.scheduler.inFlight === 0) this.states.delete(key);
     }
+  }
+
+  /**
+   * The coordinator accepted a heartbeat of the generation we consume in: that generation is
+   * current, so a rebalance we expected did not take our partitions. kafkajs reports a
+   * rebalance, rejoins, and when that JoinGroup fails (e.g. "the coordinator is loading" after
+   * a coordinator move) it fetches on in its old generation, which the new coordinator loaded
+   * as stable: no join follows, and waiting for one stopped dispatch for good (the chaos
+   * suite's consumers that fetched and never handled a record).
+   */
+  confirmedMember(): void {
+    if (!this.rebalancing) return;
+    this.rebalancing = false;
+    this.wakeDispatchers();
   }
 
   markRebalancing(): void {

@@ -20,6 +20,8 @@ export class PartitionOwnership {
   readonly owned = new Map<number, OwnedPartition>();
   private assigned = new Set<number>();
   joined = false;
+  /** An assignment was received: a heartbeat can confirm it (never before the first join). */
+  private assignedOnce = false;
 
   constructor(
     private readonly ctx: CoordinatorContext,
@@ -45,10 +47,18 @@ export class PartitionOwnership {
     const fresh = [...assigned].filter((p) => !this.owned.has(p));
     if (fresh.length > 0) this.adopt(fresh);
     this.joined = true;
+    this.assignedOnce = true;
     this.ctx.log.info(
       { partitions: [...assigned].sort((a, b) => a - b) },
       'saga partitions assigned',
     );
+  }
+
+  /** A heartbeat was accepted after a rebalance was reported: the last assignment stands. */
+  confirmedMember(): void {
+    if (this.joined || !this.assignedOnce) return;
+    this.joined = true;
+    this.ctx.log.info('saga group generation confirmed by a heartbeat: assignment unchanged');
   }
 
   /**

@@ -81,13 +81,17 @@ export class SagaCoordinator {
 
   async start(): Promise<void> {
     await checkTopology(this.options);
-    const { GROUP_JOIN, CRASH, REBALANCING } = this.consumer.events;
+    const { GROUP_JOIN, CRASH, REBALANCING, HEARTBEAT } = this.consumer.events;
     this.consumer.on(GROUP_JOIN, ({ payload }) =>
       this.ownership.onAssignment(payload.memberAssignment),
     );
     this.consumer.on(REBALANCING, () => {
       this.ownership.joined = false;
     });
+    // A heartbeat the coordinator accepted: our generation (and its assignment) is current. A
+    // rejoin that failed ("coordinator is loading" after a coordinator move) is followed by no
+    // join, only by fetching on in that generation; readiness waited for a join for good.
+    this.consumer.on(HEARTBEAT, () => this.ownership.confirmedMember());
     this.consumer.on(CRASH, ({ payload }) => {
       this.log.error({ err: payload.error, restart: payload.restart }, 'saga consumer crashed');
       this.ownership.joined = false;

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -396,4 +397,67 @@ describe('consumer runtime on the real broker', () => {
     expect(handled.sort((a, b) => a - b)).toEqual(Array.from({ length: seq }, (_, i) => i));
     expect((runtime as unknown as { stallRestarts: number }).stallRestarts).toBe(1);
   });
+
+  it('goes on consuming when a reported rebalance ends in a failed rejoin and the group keeps its generation', async () => {
+    // After a coordinator move kafkajs saw NOT_COORDINATOR on a heartbeat (a rebalance, so
+    // dispatch stopped), its rejoin was answered "the coordinator is loading", and it fetched
+    // on in its old generation, which the new coordinator had loaded as stable: no join ever
+    // followed. Both answers are injected here into kafkajs's ConsumerGroup of this group
+    // only; the heartbeats after them reach the real broker.
+    const topic = `${prefix}-failed-rejoin`;
+    await createTopic(kafka, topic, 1);
+    const groupId = `${prefix}-failed-rejoin-group`;
+    const handled: number[] = [];
+    let rebalances = 0;
+    const runtime = await startRuntime('failed-rejoin', topic, async (event) => {
+      handled.push((event.value as { seq: number }).seq);
+    });
+    runtime.events.on('rebalance', () => (rebalances += 1));
+    await publishAll(topic, [{ key: 'a', value: testEvent('a', 0) }]);
+    expect(await waitFor(() => handled.length === 1, 20_000)).toBe(true);
+
+    const load = createRequire(import.meta.url);
+    const errorFromCode = (
+      load('kafkajs/src/protocol/error') as { createErrorFromCode(code: number): Error }
+    ).createErrorFromCode;
+    const group = (load('kafkajs/src/consumer/consumerGroup') as { prototype: InjectableGroup })
+      .prototype;
+    const injected = { heartbeat: 0, join: 0 };
+    const heartbeat = group.heartbeat;
+    const joinAndSync = group.joinAndSync;
+    group.heartbeat = function (this: InjectableGroup, ...args: unknown[]) {
+      if (this.groupId === groupId && injected.heartbeat === 0) {
+        injected.heartbeat += 1;
+        return Promise.reject(errorFromCode(16)); // NOT_COORDINATOR
+      }
+      return heartbeat.apply(this, args);
+    };
+    group.joinAndSync = function (this: InjectableGroup, ...args: unknown[]) {
+      if (this.groupId === groupId && injected.join === 0) {
+        injected.join += 1;
+        return Promise.reject(errorFromCode(14)); // COORDINATOR_LOAD_IN_PROGRESS
+      }
+      return joinAndSync.apply(this, args);
+    };
+    try {
+      await publishAll(topic, [{ key: 'b', value: testEvent('b', 1) }]);
+      expect(await waitFor(() => injected.heartbeat === 1, 20_000)).toBe(true);
+      for (let seq = 2; seq <= 4; seq += 1)
+        await publishAll(topic, [{ key: `k${seq}`, value: testEvent(`k${seq}`, seq) }]);
+      expect(await waitFor(() => handled.length === 5, 30_000)).toBe(true);
+    } finally {
+      group.heartbeat = heartbeat;
+      group.joinAndSync = joinAndSync;
+    }
+    expect(handled.sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4]);
+    // Handled in the generation it had: no join happened, and the watchdog did not step in.
+    expect(rebalances).toBe(0);
+    expect((runtime as unknown as { stallRestarts: number }).stallRestarts).toBe(0);
+  });
 });
+
+interface InjectableGroup {
+  groupId: string;
+  heartbeat(...args: unknown[]): Promise<void>;
+  joinAndSync(...args: unknown[]): Promise<void>;
+}
