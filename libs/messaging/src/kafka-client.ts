@@ -3,6 +3,7 @@ import { Kafka } from 'kafkajs';
 import type { KafkaConfig, SASLOptions } from 'kafkajs';
 import type { ConnectionOptions } from 'node:tls';
 import { NonRetriableError } from '@fanout/errors';
+import { patchRequestQueueIdleLoop } from './request-queue-idle';
 import { patchRunnerLifecycle } from './runner-lifecycle';
 
 /** Kafka's `security.protocol` names. */
@@ -117,6 +118,8 @@ export function kafkaClientConfig(options: KafkaClientOptions): KafkaConfig {
 export function createKafkaClient(options: KafkaClientOptions): Kafka {
   // Every consumer of this process: stopped while joining, rejoining after a crash (see there).
   patchRunnerLifecycle();
+  // …and none of its connections wakes every millisecond while idle (see there).
+  patchRequestQueueIdleLoop();
   return new Kafka(kafkaClientConfig(options));
 }
 
