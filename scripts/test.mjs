@@ -96,7 +96,7 @@ if (
 
 const report = join(outDir, 'vitest-report.json');
 rmSync(report, { force: true });
-run('vitest', 'npx', [
+const vitestStatus = run('vitest', 'npx', [
   'vitest',
   'run',
   '--reporter=default',
@@ -104,6 +104,7 @@ run('vitest', 'npx', [
   `--outputFile.json=${report}`,
   ...vitestArgs,
 ]);
+const failuresBeforeVitest = failures.length;
 if (existsSync(report)) {
   const summary = JSON.parse(readFileSync(report, 'utf8'));
   passed += summary.numPassedTests;
@@ -119,6 +120,14 @@ if (existsSync(report)) {
     }
     for (const t of file.assertionResults ?? [])
       if (t.status === 'failed') failures.push(t.fullName);
+  }
+  // vitest failed with no failed test to show (its global setup, e.g. the platform start, or
+  // every project found no file): that is a red run, never a green one with fewer tests.
+  if (vitestStatus !== 0 && failures.length === failuresBeforeVitest) {
+    failed += 1;
+    failures.push(
+      `vitest exited ${vitestStatus} with no failed test in its report (global setup or start failed; see above)`,
+    );
   }
   if (summary.numPendingTests + summary.numTodoTests > 0)
     console.log(`(${summary.numPendingTests + summary.numTodoTests} skipped or todo)`);

@@ -25,7 +25,9 @@ export type { StackOptions, Topology, StackEndpoints, ComponentName, BrokerNode 
 export { serviceCatalog, serviceEnv, sharedServiceEnv, sandboxPort } from './services';
 export { applyNice, rolePriority } from './process-priority';
 export type { ServiceSpec, ServiceRole, ServiceEnvContext } from './services';
-export type { ServiceOutcome } from './service-runner';
+export type { ServiceOutcome, ServiceRunOptions } from './service-runner';
+export { serviceCommand } from './service-runner';
+export { buildServices, compiledServiceEntry } from './service-build';
 export { PlatformError, isPlatformError } from './platform-error';
 export type { PlatformErrorCode } from './platform-error';
 export { cacheRoot, stateDir, repoRoot } from './paths';

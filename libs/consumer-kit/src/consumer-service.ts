@@ -247,6 +247,7 @@ export async function startConsumerService<C extends ConsumerServiceEnv, A>(
       minBytes: config.CONSUMER_FETCH_MIN_BYTES,
       maxWaitTimeInMs: config.CONSUMER_FETCH_MAX_WAIT_MS,
     },
+    idleFetchWaitMs: config.CONSUMER_FETCH_IDLE_WAIT_MS,
     retry: { immediateAttempts: config.RETRY_IMMEDIATE_ATTEMPTS, tiers: config.RETRY_TIERS_MS },
     dedupe: config.DEDUPE_ENABLED ? { dataDir: config.DATA_DIR } : false,
     // Every attempt of a committed event is on the audit topic before its offset is committed.

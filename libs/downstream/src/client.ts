@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Span } from '@opentelemetry/api';
 import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
@@ -10,7 +10,9 @@ import type { CallAttempt, CallLedger, OnAttempt } from './call-ledger';
 import { CircuitBreaker } from './circuit-breaker';
 import type { CircuitBreakerOptions, CircuitStateChange } from './circuit-breaker';
 import type { Secret } from './credentials';
+import { endHttpClientSpan, failHttpClientSpan, startHttpClientSpan } from './http-client-span';
 import { parseRetryAfter } from './retry-after';
+import { claimSelfTracedOrigin } from './self-traced-origins';
 import { compileRetryPolicy, decideRetry } from './retry-policy';
 import type { RetryPolicy, RetryPolicyOptions } from './retry-policy';
 import { TokenBucket } from './token-bucket';
@@ -105,6 +107,8 @@ export class DownstreamClient {
   private readonly userAgent: string;
   private readonly random: () => number;
   private closed = false;
+  /** Gives the origin back to the undici instrumentation (see self-traced-origins.ts). */
+  private readonly releaseOrigin: () => void;
 
   constructor(options: DownstreamClientOptions) {
     this.api = options.api;
@@ -141,6 +145,7 @@ export class DownstreamClient {
         : new CircuitBreaker({ name: options.api, ...options.circuitBreaker });
     this.headersTimeout = options.timeouts?.headersMs ?? 5_000;
     this.bodyTimeout = options.timeouts?.bodyMs ?? 5_000;
+    this.releaseOrigin = claimSelfTracedOrigin(this.origin);
     this.pool = new Pool(this.origin, {
       // One connection per bulkhead slot: an attempt never waits for a socket it was promised.
       connections: maxConcurrent,
@@ -174,7 +179,9 @@ export class DownstreamClient {
       throw new TypeError(`${this.api}.${options.operation}: a write needs an idempotencyKey`);
     }
     // Looked up per call, not at module load: telemetry may start (or restart) after import.
-    return trace.getTracer('@fanout/downstream').startActiveSpan(
+    // Not made active: the span is handed down explicitly (attempts, the HTTP exchange), which
+    // saves a context switch per call.
+    const span = trace.getTracer('@fanout/downstream').startSpan(
       `${this.api} ${options.operation}`,
       {
         kind: SpanKind.INTERNAL,
@@ -185,28 +192,29 @@ export class DownstreamClient {
           ...(options.idempotencyKey ? { 'fanout.idempotency_key': options.idempotencyKey } : {}),
         },
       },
-      async (span) => {
-        try {
-          const result = await this.callWithRetries(options, span);
-          span.setAttribute('fanout.api.attempts', result.attempts);
-          span.setAttribute('http.response.status_code', result.status);
-          if (result.replayed) span.setAttribute('fanout.api.replayed', true);
-          return result;
-        } catch (error) {
-          if (error instanceof FanoutError) {
-            span.setAttribute('error.type', error.code);
-            span.setStatus({ code: SpanStatusCode.ERROR, message: error.code });
-            const attempts = error.details.attempts;
-            if (typeof attempts === 'number') span.setAttribute('fanout.api.attempts', attempts);
-          } else {
-            span.setStatus({ code: SpanStatusCode.ERROR });
-          }
-          throw error;
-        } finally {
-          span.end();
-        }
-      },
+      context.active(),
     );
+    try {
+      const result = await this.callWithRetries(options, span);
+      if (span.isRecording()) {
+        span.setAttribute('fanout.api.attempts', result.attempts);
+        span.setAttribute('http.response.status_code', result.status);
+        if (result.replayed) span.setAttribute('fanout.api.replayed', true);
+      }
+      return result;
+    } catch (error) {
+      if (error instanceof FanoutError) {
+        span.setAttribute('error.type', error.code);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: error.code });
+        const attempts = error.details.attempts;
+        if (typeof attempts === 'number') span.setAttribute('fanout.api.attempts', attempts);
+      } else {
+        span.setStatus({ code: SpanStatusCode.ERROR });
+      }
+      throw error;
+    } finally {
+      span.end();
+    }
   }
 
   /** Stops the pool after in-flight requests finish; pending waits are refused. */
@@ -218,6 +226,7 @@ export class DownstreamClient {
       new RetriableError('FANOUT_API_NETWORK', `${this.api}: client closed while waiting`),
     );
     await this.pool.close();
+    this.releaseOrigin();
   }
 
   private async callWithRetries<T>(options: CallOptions<T>, span: Span): Promise<CallResult<T>> {
@@ -234,7 +243,7 @@ export class DownstreamClient {
         );
       }
       const timing = { sentAt: Date.now(), answeredAt: Date.now() };
-      const outcome = await this.attemptOnce(options, attempt, timing);
+      const outcome = await this.attemptOnce(options, attempt, timing, span);
       // Latency of the HTTP exchange only: time spent queued for a token or a bulkhead slot
       // is the client's, not the API's.
       const attemptStart = timing.sentAt;
@@ -285,6 +294,7 @@ export class DownstreamClient {
     options: CallOptions<T>,
     attempt: number,
     timing: { sentAt: number; answeredAt: number },
+    callSpan: Span,
   ): Promise<
     | { ok: true; status: number; data: T; replayed: boolean }
     | { ok: false; failure: AttemptFailure }
@@ -313,7 +323,7 @@ export class DownstreamClient {
       await this.bucket.take(options.signal);
       timing.sentAt = Date.now();
       timing.answeredAt = timing.sentAt;
-      const response = await this.send(options);
+      const response = await this.send(options, callSpan);
       timing.answeredAt = Date.now();
       const failure = options.acceptStatus?.includes(response.status)
         ? undefined
@@ -371,6 +381,7 @@ export class DownstreamClient {
 
   private async send(
     options: CallOptions<unknown>,
+    callSpan: Span,
   ): Promise<{ status: number; headers: Record<string, string | undefined>; text: string }> {
     const headers: Record<string, string> = {
       accept: 'application/json',
@@ -383,8 +394,9 @@ export class DownstreamClient {
       body = JSON.stringify(options.body);
       headers['content-type'] = 'application/json';
     }
+    const path = this.basePath + options.path + queryString(options.query);
     const request: Dispatcher.RequestOptions = {
-      path: this.basePath + options.path + queryString(options.query),
+      path,
       method: options.method,
       headers,
       body,
@@ -392,8 +404,22 @@ export class DownstreamClient {
       bodyTimeout: this.bodyTimeout,
     };
     if (options.signal) request.signal = options.signal;
-    const response = await this.pool.request(request);
-    const text = await response.body.text();
+    const exchangeSpan = startHttpClientSpan(callSpan, {
+      method: options.method,
+      origin: this.origin,
+      path,
+      headers,
+    });
+    let response: Dispatcher.ResponseData;
+    let text: string;
+    try {
+      response = await this.pool.request(request);
+      text = await response.body.text();
+    } catch (error) {
+      failHttpClientSpan(exchangeSpan, error);
+      throw error;
+    }
+    endHttpClientSpan(exchangeSpan, response.statusCode);
     const flat: Record<string, string | undefined> = {};
     for (const [name, value] of Object.entries(response.headers)) {
       flat[name] = Array.isArray(value) ? value[0] : value;

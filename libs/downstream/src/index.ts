@@ -17,6 +17,11 @@ export type { TokenBucketOptions } from './token-bucket';
 export { Bulkhead } from './bulkhead';
 export type { BulkheadOptions } from './bulkhead';
 export { idempotencyKey } from './idempotency-key';
+export {
+  claimSelfTracedOrigin,
+  isSelfTracedOrigin,
+  SELF_TRACED_ORIGINS_KEY,
+} from './self-traced-origins';
 export { Batcher } from './batcher';
 export type { BatchItemResult, BatcherOptions } from './batcher';
 export { Secret, loadCredential } from './credentials';

@@ -35,6 +35,10 @@ export interface BatchPipelineDeps {
  * returns while they are still in flight, so the next fetch overlaps them (see the runtime).
  */
 export class BatchPipeline {
+  /** Batches in onBatch now, and when the last one began (the stall watchdog reads them). */
+  running = 0;
+  lastBatchAt = 0;
+
   constructor(private readonly deps: BatchPipelineDeps) {}
 
   /** True while dispatch may go on (not stopping, paused or rebalancing). */
@@ -44,6 +48,16 @@ export class BatchPipeline {
   }
 
   async onBatch(payload: EachBatchPayload): Promise<void> {
+    this.running += 1;
+    this.lastBatchAt = Date.now();
+    try {
+      await this.handleBatch(payload);
+    } finally {
+      this.running -= 1;
+    }
+  }
+
+  private async handleBatch(payload: EachBatchPayload): Promise<void> {
     const { assignment, committer, events, lifecycle, settings } = this.deps;
     const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
     const { topic, partition } = batch;

@@ -64,6 +64,18 @@ export interface ConsumerRuntimeOptions {
   retryTopicPartitions?: number;
   /** kafkajs consumer settings (session timeout, fetch sizes…); groupId is ours. */
   consumer?: Omit<ConsumerConfig, 'groupId'>;
+  /**
+   * Adaptive fetch: after a fetch that returned no record, the next one is a long poll of this
+   * many ms that the broker answers at the first record (min bytes 1); while records come,
+   * fetches use `consumer.minBytes` / `consumer.maxWaitTimeInMs`. Off when unset.
+   */
+  idleFetchWaitMs?: number;
+  /**
+   * The stall watchdog's look interval: a consumer that kafkajs stopped feeding (no batch for
+   * this long while records wait on its partitions, not paused) is stopped and run again.
+   * Default 30 s; 0 turns it off.
+   */
+  stallMs?: number;
 }
 
 /** The options with their defaults applied, as the runtime's pieces read them. */

@@ -1,5 +1,7 @@
 import type { Consumer, Producer } from 'kafkajs';
+import { enableAdaptiveFetch } from './adaptive-fetch';
 import { BatchPipeline } from './batch-pipeline';
+import { StallWatchdog } from './stall-watchdog';
 import {
   consumerSettings,
   kafkaConsumerConfig,
@@ -78,13 +80,24 @@ class KafkaConsumerRuntime implements ConsumerRuntime {
   private readonly parking: RetryParking;
   private readonly pipeline: BatchPipeline;
   private stopPromise: Promise<void> | null = null;
+  private disableAdaptiveFetch: (() => void) | undefined;
+  private watchdog: StallWatchdog | undefined;
+  private assigned: ReadonlySet<string> = new Set();
 
   constructor(options: ConsumerRuntimeOptions) {
     this.options = options;
     if (options.topics.length === 0) throw new RangeError('topics must not be empty');
     this.retryPolicy = compileRetryPolicy(options.groupId, options.retry);
     this.settings = consumerSettings(options, this.retryPolicy);
-    this.consumer = options.kafka.consumer(kafkaConsumerConfig(options, this.settings));
+    const config = kafkaConsumerConfig(options, this.settings);
+    this.consumer = options.kafka.consumer(config);
+    if (options.idleFetchWaitMs !== undefined) {
+      this.disableAdaptiveFetch = enableAdaptiveFetch(options.groupId, {
+        busyMinBytes: config.minBytes ?? 1,
+        busyMaxWaitMs: config.maxWaitTimeInMs ?? 5_000,
+        idleMaxWaitMs: options.idleFetchWaitMs,
+      });
+    }
     this.producer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     const dedupe = options.dedupe ?? false;
     this.dedupe =
@@ -177,13 +190,20 @@ class KafkaConsumerRuntime implements ConsumerRuntime {
       void this.committer.commit();
     });
     this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
+      this.assigned = new Set(
+        Object.entries(event.payload.memberAssignment).flatMap(([topic, partitions]) =>
+          partitions.map((p) => `${topic}/${p}`),
+        ),
+      );
       this.assignment.joined();
       this.events.emit('rebalance', { assignment: event.payload.memberAssignment });
     });
     this.consumer.on(this.consumer.events.END_BATCH_PROCESS, ({ payload }) => {
       // A fetch that brought only transaction markers or aborted records never reaches
-      // eachBatch; it is reported too (size 0), so the lag gauge stops counting those markers.
+      // eachBatch; it is reported too (size 0), so the lag gauge stops counting those markers,
+      // and it shows the stall watchdog that kafkajs is fetching.
       if (payload.batchSize > 0) return;
+      this.pipeline.lastBatchAt = Date.now();
       this.events.emit('batch', {
         topic: payload.topic,
         partition: payload.partition,
@@ -198,12 +218,59 @@ class KafkaConsumerRuntime implements ConsumerRuntime {
       this.settings.allTopics,
       this.options.fromBeginning ?? true,
     );
-    await this.consumer.run({
+    await this.run();
+    const stallMs = this.options.stallMs ?? 30_000;
+    if (stallMs > 0) {
+      this.watchdog = new StallWatchdog({
+        kafka: this.options.kafka,
+        groupId: this.options.groupId,
+        topics: this.options.topics,
+        stallMs,
+        assigned: () => this.assigned,
+        watching: () => this.lifecycle.phase === 'running' && !this.lifecycle.pausedAll,
+        activity: () => ({
+          running: this.pipeline.running,
+          lastBatchAt: this.pipeline.lastBatchAt,
+        }),
+        restart: (why) => this.restartConsumer(why),
+        warn: (where, error) => this.events.emit('warning', { where, error }),
+      });
+      this.watchdog.start();
+    }
+  }
+
+  private run(): Promise<void> {
+    return this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.options.concurrency?.partitions ?? 32,
       eachBatch: (payload) => this.pipeline.onBatch(payload),
     });
+  }
+
+  /**
+   * Stops the kafkajs run and starts it again on the same consumer (it rejoins and fetches
+   * from the committed offsets; what was in flight finishes or is redelivered, as after any
+   * rebalance). Pauses are kafkajs state of the run, so they are applied again.
+   */
+  private async restartConsumer(why: string): Promise<void> {
+    this.events.emit('warning', {
+      where: 'stall watchdog',
+      error: new Error(`consumer stalled (${why}): stopping and running it again`),
+    });
+    this.assignment.markRebalancing();
+    await this.committer.commit();
+    await withinDeadline(this.consumer.stop(), 15_000);
+    if (this.lifecycle.phase !== 'running') return;
+    await this.run();
+    if (this.lifecycle.pausedAll)
+      this.consumer.pause(this.settings.allTopics.map((topic) => ({ topic })));
+    this.parking.pauseParked();
+  }
+
+  /** Times the stall watchdog restarted the consumer. */
+  get stallRestarts(): number {
+    return this.watchdog?.restarts ?? 0;
   }
 
   pause(): void {
@@ -238,6 +305,7 @@ class KafkaConsumerRuntime implements ConsumerRuntime {
       return;
     }
     lifecycle.phase = 'stopping';
+    this.watchdog?.stop();
     lifecycle.stopDeadline = Date.now() + deadlineMs;
     this.assignment.wakeDispatchers();
     this.parking.clear();
@@ -254,6 +322,7 @@ class KafkaConsumerRuntime implements ConsumerRuntime {
     } finally {
       this.committer.stopTimer();
       clearTimeout(abortTimer);
+      this.disableAdaptiveFetch?.();
       this.dedupe?.close();
       lifecycle.phase = 'stopped';
     }

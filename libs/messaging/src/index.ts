@@ -2,6 +2,8 @@ export { EventPublisher, wrapKafkaError } from './event-publisher';
 export type { EventPublisherOptions, PublishRequest, PublishResult } from './event-publisher';
 export { isTransientKafkaError } from './publish-error';
 export { createConsumerRuntime } from './consumer-runtime';
+export { enableAdaptiveFetch, nextFetchParameters } from './adaptive-fetch';
+export type { AdaptiveFetchSettings } from './adaptive-fetch';
 export type {
   ConsumedEvent,
   ConsumerRuntime,
@@ -20,6 +22,7 @@ export type { DedupeStore, SqliteDedupeOptions } from './dedupe-store';
 export { RuntimeEvents } from './runtime-events';
 export type { RuntimeEventMap } from './runtime-events';
 export { installGracefulShutdown } from './graceful-shutdown';
+export { withinDeadline } from './runtime-lifecycle';
 export type { GracefulShutdownOptions, Stoppable } from './graceful-shutdown';
 export { ensureRuntimeTopics } from './topic-provisioner';
 export {

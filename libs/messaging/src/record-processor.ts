@@ -85,7 +85,14 @@ export class RecordProcessor {
       message.offset,
     );
     const started = performance.now();
+    // A record without an event id (poison, a foreign producer) is known by its position;
+    // records of our producers carry the id header, so the common path builds no string.
+    const position = eventId ? '' : `${topic}/${partition}/${message.offset}`;
     try {
+      if (position && dedupe?.seen(position)) {
+        events.emit('duplicate', { ...where, eventId: position });
+        return true;
+      }
       if (eventId && (known ? known.has(eventId) : dedupe?.seen(eventId))) {
         span.setAttribute('fanout.duplicate', true);
         events.emit('duplicate', { ...where, eventId });
@@ -102,7 +109,7 @@ export class RecordProcessor {
             decoded = await this.deps.options.codec.decode(message.value ?? Buffer.alloc(0));
             poison = false;
             if (!eventId) {
-              eventId = eventIdOf(decoded.value) ?? `${topic}/${partition}/${message.offset}`;
+              eventId = eventIdOf(decoded.value) ?? position;
               span.setAttribute(Attr.messageId, eventId);
               if (dedupe?.seen(eventId)) {
                 events.emit('duplicate', { ...where, eventId });
@@ -178,7 +185,7 @@ export class RecordProcessor {
           };
           span.setAttribute(Attr.errorCode, failure.code);
           span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
-          return await this.deps.forwarder.forward(
+          const forwarded = await this.deps.forwarder.forward(
             decision,
             message,
             readHeaders(raw),
@@ -188,6 +195,11 @@ export class RecordProcessor {
             eventId,
             poison,
           );
+          // A dead letter is final: a redelivery (a restart before its offset was committed)
+          // must not dead-letter it again. Retry-tier copies are not remembered: the copy
+          // carries the same event id and must still run.
+          if (forwarded && decision.kind === 'dead-letter') dedupe?.remember(eventId || position);
+          return forwarded;
         }
       }
     } finally {

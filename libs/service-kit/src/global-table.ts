@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { classifyError } from '@fanout/errors';
-import type { EventCodec } from '@fanout/messaging';
+import { withinDeadline, type EventCodec } from '@fanout/messaging';
 import type { Logger } from '@fanout/telemetry';
 import { GlobalTableStore } from './global-table-store';
 import type { TableChange } from './global-table-store';
@@ -24,6 +24,13 @@ export interface GlobalTableOptions<R> {
   logger: Logger;
   /** Prefix of the reader's consumer group: `<prefix>.view.<name>.<random>`. */
   groupPrefix: string;
+  /**
+   * A reader that stays behind the topic's end without moving for this long (kafkajs can go
+   * silent after a crash-restart during a coordinator move), or that stopped on an error, is
+   * replaced by a new one that goes on from the kept positions. Default 30 s. The check is one
+   * ListOffsets request per half of it.
+   */
+  stallMs?: number;
 }
 
 export interface GlobalTableStats {
@@ -36,6 +43,8 @@ export interface GlobalTableStats {
   recordsSkipped: number;
   /** Whether this start went on from positions kept in the local file. */
   resumed: boolean;
+  /** Readers replaced after a stall or a stop on an error. */
+  readerReopens: number;
 }
 
 const REGISTRY_RETRY_MS = 1_000;
@@ -58,6 +67,14 @@ export class GlobalTable<R> {
   private readonly positions: Map<number, bigint>;
   private readonly waiters = new Map<string, Set<() => void>>();
   private consumer: Consumer | undefined;
+  private watchdog: NodeJS.Timeout | undefined;
+  /** Per lagging partition: the position it was at when first seen behind, and since when. */
+  private readonly behind = new Map<number, { position: bigint; since: number }>();
+  private readerStopped = false;
+  private checking = false;
+  /** A record waits for the registry: behind but not stalled. */
+  private waitingForRegistry = false;
+  private reopens = 0;
   private ends = new Map<number, bigint>();
   private stopping = false;
   private failed: unknown;
@@ -97,6 +114,7 @@ export class GlobalTable<R> {
       recordsReadToCatchUp: this.counters.readToCatchUp,
       recordsSkipped: this.counters.skipped,
       resumed: this.resumed,
+      readerReopens: this.reopens,
     };
   }
 
@@ -130,9 +148,33 @@ export class GlobalTable<R> {
    * topic's end as read now. Rejects when the broker cannot be reached (the caller retries).
    */
   async start(): Promise<void> {
-    const { kafka, topic, logger, name } = this.options;
+    const { topic, logger, name } = this.options;
     const started = Date.now();
     await this.readEnds();
+    await this.openReader();
+    this.startWatchdog();
+    this.checkCaughtUp();
+    await this.caughtUpPromise;
+    if (this.stopping) return;
+    logger.info(
+      {
+        view: name,
+        topic,
+        rows: this.store.count(),
+        recordsRead: this.counters.readToCatchUp,
+        resumed: this.resumed,
+        ms: Date.now() - started,
+      },
+      'view caught up',
+    );
+  }
+
+  /**
+   * A reader in a group of its own: joins, seeks to the kept positions, and applies batches.
+   * Rejects (leaving no reader behind) when the broker cannot be reached.
+   */
+  private async openReader(): Promise<void> {
+    const { kafka, topic, logger, name } = this.options;
     const consumer = kafka.consumer({
       groupId: `${this.options.groupPrefix}.view.${name}.${randomBytes(4).toString('hex')}`,
       sessionTimeout: 30_000,
@@ -159,39 +201,102 @@ export class GlobalTable<R> {
       this.progress(payload.partition);
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
-      if (payload.restart) return;
+      if (payload.restart || this.consumer !== consumer) return;
       this.failed = payload.error;
-      logger.error({ err: payload.error, view: name, topic }, 'view reader stopped on an error');
+      // The watchdog replaces it at its next look.
+      this.readerStopped = true;
+      logger.error(
+        { err: payload.error, view: name, topic },
+        'view reader stopped on an error; a new reader replaces it',
+      );
     });
     try {
       await consumer.connect();
       await consumer.subscribe({ topic, fromBeginning: true });
-      await consumer.run({ autoCommit: false, eachBatch: (payload) => this.onBatch(payload) });
+      await consumer.run({
+        autoCommit: false,
+        eachBatch: (payload) => this.onBatch(payload),
+      });
     } catch (error) {
-      // A start the caller may try again: leave no reader behind.
-      this.consumer = undefined;
+      if (this.consumer === consumer) this.consumer = undefined;
       await consumer.disconnect().catch(() => undefined);
       throw error;
     }
-    this.checkCaughtUp();
-    await this.caughtUpPromise;
-    if (this.stopping) return;
-    logger.info(
-      {
-        view: name,
-        topic,
-        rows: this.store.count(),
-        recordsRead: this.counters.readToCatchUp,
-        resumed: this.resumed,
-        ms: Date.now() - started,
-      },
-      'view caught up',
+  }
+
+  private startWatchdog(): void {
+    const stallMs = this.options.stallMs ?? 30_000;
+    this.watchdog = setInterval(
+      () => void this.check(stallMs),
+      Math.max(100, Math.floor(stallMs / 2)),
     );
+    this.watchdog.unref();
+  }
+
+  /** Replaces the reader when it stopped, or when a partition stays behind without moving. */
+  private async check(stallMs: number): Promise<void> {
+    if (this.stopping || this.checking) return;
+    this.checking = true;
+    try {
+      let stalled: string | undefined = this.readerStopped ? 'stopped on an error' : undefined;
+      if (!stalled && this.waitingForRegistry) this.behind.clear();
+      else if (!stalled) {
+        const now = Date.now();
+        for (const [partition, end] of await this.topicEnds()) {
+          const position = this.positions.get(partition) ?? 0n;
+          const seen = this.behind.get(partition);
+          if (position >= end) this.behind.delete(partition);
+          else if (!seen || seen.position !== position)
+            this.behind.set(partition, { position, since: now });
+          else if (now - seen.since >= stallMs)
+            stalled = `partition ${partition} at ${position} of ${end} for ${now - seen.since} ms`;
+        }
+      }
+      if (stalled && !this.stopping) await this.reopen(stalled);
+    } catch (error) {
+      this.options.logger.warn(
+        { err: error, view: this.options.name, topic: this.options.topic },
+        'view reader check failed; tried again later',
+      );
+    } finally {
+      this.checking = false;
+    }
+  }
+
+  private async topicEnds(): Promise<Map<number, bigint>> {
+    const admin = this.options.kafka.admin();
+    await admin.connect();
+    try {
+      const offsets = await admin.fetchTopicOffsets(this.options.topic);
+      return new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+
+  /** Replaces a stalled or stopped reader; a failed attempt is tried again at the next look. */
+  private async reopen(why: string): Promise<void> {
+    const { logger, name, topic } = this.options;
+    logger.warn({ view: name, topic, why }, 'view reader is not keeping up: replacing it');
+    const old = this.consumer;
+    this.consumer = undefined;
+    if (old)
+      await withinDeadline(
+        old.disconnect().catch(() => undefined),
+        10_000,
+      );
+    if (this.stopping) return;
+    await this.openReader();
+    this.reopens += 1;
+    this.readerStopped = false;
+    this.failed = undefined;
+    this.behind.clear();
   }
 
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    clearInterval(this.watchdog);
     this.signalCaughtUp();
     await this.consumer?.disconnect().catch(() => undefined);
     for (const key of [...this.waiters.keys()]) this.wake(key);
@@ -236,6 +341,7 @@ export class GlobalTable<R> {
         changes.push({ key, row: null });
       } else if (key && message.value) {
         const row = await this.decode(message.value, partition, message.offset, heartbeat);
+        this.waitingForRegistry = false;
         if (row === 'stopped' || !isRunning()) break;
         if (row !== 'skip') changes.push({ key, row });
       }
@@ -269,6 +375,7 @@ export class GlobalTable<R> {
           return 'skip';
         }
         if (this.stopping) return 'stopped';
+        this.waitingForRegistry = true;
         this.options.logger.warn(
           { err: error, view: this.options.name, partition, offset },
           'view record waits for the registry',

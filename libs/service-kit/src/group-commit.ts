@@ -6,6 +6,11 @@ export interface GroupCommitOptions {
   maxBatch?: number;
 }
 
+interface Outcome {
+  ok: boolean;
+  value: unknown;
+}
+
 interface Pending {
   work: () => unknown;
   ctx: ReturnType<typeof context.active>;
@@ -31,12 +36,35 @@ export class GroupCommit {
   private readonly maxBatch: number;
   private committedBatches = 0;
   private committedPieces = 0;
+  /** Prepared once: better-sqlite3 transaction functions (BEGIN/COMMIT, SAVEPOINT/RELEASE). */
+  private readonly inTransaction: (batch: readonly Pending[], outcomes: Outcome[]) => void;
+  private readonly inSavepoint: (work: () => unknown) => unknown;
 
   constructor(
     private readonly db: SqliteDatabase,
     options: GroupCommitOptions = {},
   ) {
     this.maxBatch = options.maxBatch ?? 256;
+    // Called inside the outer transaction, a better-sqlite3 transaction function is a SAVEPOINT.
+    this.inSavepoint = db.transaction((work: () => unknown) => work());
+    this.inTransaction = db.transaction((batch: readonly Pending[], outcomes: Outcome[]) => {
+      if (batch.length === 1) {
+        // A batch of one needs no savepoint: if its work throws, the whole transaction (that
+        // piece alone) rolls back, which is what its savepoint would have done.
+        const piece = batch[0]!;
+        outcomes.push({ ok: true, value: context.with(piece.ctx, piece.work) });
+        return;
+      }
+      for (const piece of batch) {
+        try {
+          // A throw undoes this piece's savepoint only.
+          const value = context.with(piece.ctx, this.inSavepoint, undefined, piece.work);
+          outcomes.push({ ok: true, value });
+        } catch (error) {
+          outcomes.push({ ok: false, value: error });
+        }
+      }
+    });
   }
 
   /** Runs `work` in the next group transaction; resolves with its result once committed. */
@@ -65,20 +93,11 @@ export class GroupCommit {
     this.scheduled = false;
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.maxBatch);
-      const outcomes: { ok: boolean; value: unknown }[] = [];
+      const outcomes: Outcome[] = [];
       try {
-        this.db.transaction(() => {
-          for (const piece of batch) {
-            try {
-              // A nested better-sqlite3 transaction is a SAVEPOINT: a throw undoes this piece only.
-              const value = context.with(piece.ctx, () => this.db.transaction(piece.work)());
-              outcomes.push({ ok: true, value });
-            } catch (error) {
-              outcomes.push({ ok: false, value: error });
-            }
-          }
-        })();
+        this.inTransaction(batch, outcomes);
       } catch (error) {
+        // The commit failed (nothing of the batch is stored), or the only piece threw.
         for (const piece of batch) piece.reject(error);
         continue;
       }

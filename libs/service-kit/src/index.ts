@@ -62,3 +62,4 @@ export { GlobalTable } from './global-table';
 export type { GlobalTableOptions, GlobalTableStats } from './global-table';
 export { GlobalTableStore } from './global-table-store';
 export type { TableChange } from './global-table-store';
+export { BoundedMap, boundedMemo } from './bounded-map';

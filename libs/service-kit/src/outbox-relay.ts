@@ -26,9 +26,9 @@ export interface OutboxRelayOptions {
   /** Polling covers rows written by another process; appends in this one wake the relay at once. */
   pollIntervalMs?: number;
   /**
-   * After waking from idle, wait this long before reading the batch, so a burst of requests
-   * goes out in one produce request instead of one each. Adds at most this to publish latency,
-   * never to the HTTP response. Default 5 ms.
+   * After waking from idle, and after each batch that was not full, wait this long before
+   * reading the next batch, so a burst of requests goes out in one produce request instead of
+   * one each. Adds at most this to publish latency, never to the HTTP response. Default 10 ms.
    */
   lingerMs?: number;
   backoff?: BackoffPolicy;
@@ -102,7 +102,7 @@ export class OutboxRelay {
     this.logger = options.logger;
     this.batchSize = options.batchSize ?? 200;
     this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
-    this.lingerMs = options.lingerMs ?? 5;
+    this.lingerMs = options.lingerMs ?? 10;
     this.backoff = options.backoff ?? { initialMs: 250, maxMs: 15_000 };
     this.hooks = options.hooks ?? {};
     this.recovery = options.recovery;
@@ -208,6 +208,11 @@ export class OutboxRelay {
           this.logger.info({ rows: rows.length }, 'outbox relay recovered');
         this.consecutiveFailures = 0;
         this.lastError = null;
+        // Under steady load rows keep arriving while a batch is in flight: after one that was
+        // not full, linger again before the next read (the rows are marked sent already), so
+        // each produce carries a lingerMs worth of rows, not the few of one round trip.
+        if (rows.length < this.batchSize && this.lingerMs > 0 && this.running)
+          await this.sleep(this.lingerMs, false);
       } else {
         this.consecutiveFailures += 1;
         const delay = backoffDelay(this.consecutiveFailures, this.backoff);

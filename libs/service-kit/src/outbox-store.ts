@@ -109,21 +109,23 @@ export class SqliteOutbox {
     `);
     this.insert = db.prepare(`
       INSERT INTO outbox (event_id, aggregate_id, topic, event_type, payload, headers, traceparent, tracestate, created_at)
-      VALUES (@eventId, @aggregateId, @topic, @eventType, @payload, @headers, @traceparent, @tracestate, @createdAt)`);
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.selectBatch = db.prepare<[number], RawRow>(
       'SELECT * FROM outbox WHERE sent_at IS NULL ORDER BY seq LIMIT ?',
     );
     this.countPending = db.prepare<[], { n: number }>(
       'SELECT COUNT(*) AS n FROM outbox WHERE sent_at IS NULL',
     );
+    // One statement per batch, whatever its size: the seqs go in as one JSON array.
+    const bySeqs = 'WHERE seq IN (SELECT value FROM json_each(?))';
     this.statements = {
       publishing: db.prepare(
-        'UPDATE outbox SET publishing_since = ?, attempts = attempts + 1 WHERE seq = ?',
+        `UPDATE outbox SET publishing_since = ?, attempts = attempts + 1 ${bySeqs}`,
       ),
       sent: db.prepare(
-        'UPDATE outbox SET sent_at = ?, publishing_since = NULL, last_error = NULL WHERE seq = ?',
+        `UPDATE outbox SET sent_at = ?, publishing_since = NULL, last_error = NULL ${bySeqs}`,
       ),
-      failed: db.prepare('UPDATE outbox SET publishing_since = NULL, last_error = ? WHERE seq = ?'),
+      failed: db.prepare(`UPDATE outbox SET publishing_since = NULL, last_error = ? ${bySeqs}`),
     };
     this.oldestPending = db.prepare<[], { created_at: number }>(
       'SELECT created_at FROM outbox WHERE sent_at IS NULL ORDER BY seq LIMIT 1',
@@ -133,20 +135,31 @@ export class SqliteOutbox {
   /** Adds an event, inside the caller's transaction. The trace context defaults to the active one. */
   append(event: OutboxEvent, trace: StoredTraceContext = captureTraceContext()): void {
     this.validate?.(event);
-    this.insert.run({
-      eventId: event.eventId,
-      aggregateId: event.aggregateId,
-      topic: event.topic,
-      eventType: event.eventType,
-      payload: JSON.stringify(event.payload, datesAsEpochMillis),
-      headers: JSON.stringify(event.headers ?? {}),
-      traceparent: trace.traceparent,
-      tracestate: trace.tracestate,
-      createdAt: this.now(),
-    });
+    // Positional parameters: better-sqlite3 binds them without a lookup by name.
+    this.insert.run(
+      event.eventId,
+      event.aggregateId,
+      event.topic,
+      event.eventType,
+      JSON.stringify(event.payload, datesAsEpochMillis),
+      event.headers === undefined ? '{}' : JSON.stringify(event.headers),
+      trace.traceparent,
+      trace.tracestate,
+      this.now(),
+    );
     // The relay runs on a later tick, after the caller's synchronous transaction has committed.
-    for (const listener of this.listeners) queueMicrotask(listener);
+    // One wake-up per turn, however many rows the turn's transaction appends.
+    if (!this.notifying && this.listeners.size > 0) {
+      this.notifying = true;
+      queueMicrotask(this.notify);
+    }
   }
+
+  private notifying = false;
+  private readonly notify = (): void => {
+    this.notifying = false;
+    for (const listener of this.listeners) listener();
+  };
 
   /** Called after each append, to wake the relay instead of waiting for its next poll. */
   onAppend(listener: () => void): () => void {
@@ -161,24 +174,16 @@ export class SqliteOutbox {
 
   /** Records that a publish of these rows starts now: until marked sent or failed, they are in doubt. */
   markPublishing(seqs: readonly number[]): void {
-    const at = this.now();
-    this.db.transaction(() => {
-      for (const seq of seqs) this.statements.publishing.run(at, seq);
-    })();
+    if (seqs.length > 0) this.statements.publishing.run(this.now(), JSON.stringify(seqs));
   }
 
   markSent(seqs: readonly number[]): void {
-    const sentAt = this.now();
-    this.db.transaction(() => {
-      for (const seq of seqs) this.statements.sent.run(sentAt, seq);
-    })();
+    if (seqs.length > 0) this.statements.sent.run(this.now(), JSON.stringify(seqs));
   }
 
   /** A clean failure: the rows are certainly not on the topic, so no longer in doubt. */
   recordFailure(seqs: readonly number[], error: string): void {
-    this.db.transaction(() => {
-      for (const seq of seqs) this.statements.failed.run(error.slice(0, 500), seq);
-    })();
+    if (seqs.length > 0) this.statements.failed.run(error.slice(0, 500), JSON.stringify(seqs));
   }
 
   /**

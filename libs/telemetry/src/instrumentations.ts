@@ -16,6 +16,20 @@ export type Instrumentation = Exclude<
  */
 const CAPTURED_REQUEST_HEADERS = ['idempotency-key', 'x-request-id'];
 
+/**
+ * Origins that @fanout/downstream's DownstreamClient traces itself (its own CLIENT span when
+ * the call is sampled, its own traceparent always): see libs/downstream's
+ * self-traced-origins.ts, which owns this registry on globalThis under the same symbol.
+ */
+const SELF_TRACED_ORIGINS_KEY = Symbol.for('fanout.downstream.selfTracedOrigins');
+
+function isSelfTracedRequest(request: { origin?: unknown }): boolean {
+  const origins = (globalThis as { [SELF_TRACED_ORIGINS_KEY]?: Map<string, number> })[
+    SELF_TRACED_ORIGINS_KEY
+  ];
+  return origins !== undefined && origins.size > 0 && origins.has(String(request.origin));
+}
+
 function isUntracedIncoming(request: IncomingMessage): boolean {
   const path = (request.url ?? '').split('?')[0] ?? '';
   return UNTRACED_PATHS.includes(path);
@@ -37,6 +51,7 @@ export function defaultInstrumentations(): Instrumentation[] {
     }),
     new UndiciInstrumentation({
       headersToSpanAttributes: { requestHeaders: CAPTURED_REQUEST_HEADERS },
+      ignoreRequestHook: isSelfTracedRequest,
     }),
   ];
 }

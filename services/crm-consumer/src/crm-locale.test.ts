@@ -54,3 +54,19 @@ describe('crmLocale', () => {
     }
   });
 });
+
+describe('crmLocale memo', () => {
+  it('gives the same answer for a tag seen before, including tags it cannot map', () => {
+    for (let round = 0; round < 2; round += 1) {
+      expect(crmLocale('zh-Hant')).toBe('zh-TW');
+      expect(crmLocale('not a tag')).toBeUndefined();
+      expect(crmLocale('und')).toBeUndefined();
+    }
+  });
+
+  it('stays right after more distinct tags than it remembers', () => {
+    for (let i = 0; i < 1_200; i += 1) crmLocale(`x-private${i}`);
+    expect(crmLocale('en-GB')).toBe('en-GB');
+    expect(crmLocale('en')).toBe('en-US');
+  });
+});

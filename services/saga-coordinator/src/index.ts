@@ -7,6 +7,10 @@ export type {
   SagaTopics,
 } from './saga-coordinator';
 export { SagaRegistry } from './saga-registry';
+// The transaction step on its own, for the suite that runs it against the real broker.
+export { SagaTransactions, TransactionWork } from './saga-transaction';
+export { OwnedPartition } from './owned-partition';
+export type { CoordinatorContext } from './coordinator-options';
 export {
   coPartitionAssigner,
   coPartitionPlan,

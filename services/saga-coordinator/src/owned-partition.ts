@@ -26,8 +26,30 @@ export class OwnedPartition {
     reject: (error: unknown) => void;
   }[] = [];
   nextPurgeAt = 0;
+  /**
+   * Per input topic, the group's committed offset of this partition as read after fencing the
+   * last owner (so it is stable), advanced by every transaction since. An input below it was
+   * applied by a committed transaction already: a refetch from an older position (kafkajs reads
+   * committed offsets without KIP-447's stability, so a rejoin right after a commit can) must
+   * not apply it again, nor dead-letter it a second time.
+   */
+  readonly consumed = new Map<string, bigint>();
 
   constructor(readonly partition: number) {}
+
+  /** True when the input at `offset` of `topic` was applied by a committed transaction. */
+  alreadyConsumed(topic: string, offset: string): boolean {
+    const next = this.consumed.get(topic);
+    return next !== undefined && BigInt(offset) < next;
+  }
+
+  /** After a commit: the offsets it stored are the new consumed positions (never backwards). */
+  advanceConsumed(offsets: ReadonlyMap<string, string>): void {
+    for (const [topic, offset] of offsets) {
+      const next = BigInt(offset);
+      if (next > (this.consumed.get(topic) ?? -1n)) this.consumed.set(topic, next);
+    }
+  }
 
   /** Keys of the sagas whose next deadline has passed. */
   due(now: number): string[] {

@@ -1,5 +1,6 @@
 import { NonRetriableError } from '@fanout/errors';
 import { restoreChangelog } from './changelog-restorer';
+import { committedInputOffsets } from './committed-inputs';
 import type { CoordinatorContext } from './coordinator-options';
 import { OwnedPartition } from './owned-partition';
 import type { StoredSaga } from './stored-saga';
@@ -52,8 +53,9 @@ export class PartitionOwnership {
 
   /**
    * Takes partitions over: first fence their previous owner (initialising the transactional
-   * producer bound to each partition aborts whatever it left open), then restore their sagas
-   * from the changelog up to its end. Inputs of a partition wait for its restore.
+   * producer bound to each partition aborts whatever it left open), then read the group's
+   * committed input offsets (stable now) and restore their sagas from the changelog up to its
+   * end. Inputs of a partition wait for its restore.
    */
   adopt(partitions: number[], attempt = 0): void {
     const { options, clock, log } = this.ctx;
@@ -79,6 +81,12 @@ export class PartitionOwnership {
           owned.producer = producer;
         }),
       );
+      const committed = await committedInputOffsets(
+        options.kafka,
+        options.groupId,
+        options.topics.inputs,
+        partitions,
+      );
       const restored = await restoreChangelog({
         kafka: options.kafka,
         topic: options.topics.state,
@@ -96,6 +104,8 @@ export class PartitionOwnership {
         }
         const changes = restored.get(owned.partition) ?? new Map<string, StoredSaga>();
         owned.apply(changes, this.deps.deadlineOf);
+        for (const [topic, next] of committed.get(owned.partition) ?? [])
+          owned.consumed.set(topic, next);
         count += changes.size;
         owned.status = 'ready';
       }

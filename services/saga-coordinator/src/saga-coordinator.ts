@@ -49,7 +49,9 @@ export class SagaCoordinator {
       readUncommitted: false,
       sessionTimeout: options.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: Math.max(500, Math.floor((options.sessionTimeoutMs ?? 30_000) / 10)),
-      maxWaitTimeInMs: 100,
+      // Min bytes 1: a fetch returns at the first input, so the wait is only how often an idle
+      // coordinator polls (2/s, not 10/s).
+      maxWaitTimeInMs: 500,
     });
     const ctx: CoordinatorContext = { options, clock: this.clock, log: this.log };
     const deadline = (saga: StoredSaga): number | undefined => deadlineOf(options.sagas, saga);

@@ -61,11 +61,26 @@ export class SagaInputs {
       const work = new TransactionWork(owned);
       const now = this.ctx.clock();
       const offsets = new Map<string, string>();
+      let skipped = 0;
       for (const { topic, messages } of entries) {
-        for (const message of messages) await this.handleInput(owned, topic, message, work, now);
-        offsets.set(topic, (BigInt(messages[messages.length - 1]!.offset) + 1n).toString());
+        for (const message of messages) {
+          if (owned.alreadyConsumed(topic, message.offset)) {
+            skipped += 1;
+            continue;
+          }
+          await this.handleInput(owned, topic, message, work, now);
+        }
+        const last = messages[messages.length - 1]!.offset;
+        if (!owned.alreadyConsumed(topic, last)) offsets.set(topic, (BigInt(last) + 1n).toString());
       }
-      await this.transactions.commit(owned, work, offsets);
+      if (skipped > 0)
+        this.ctx.log.info(
+          { partition: owned.partition, skipped },
+          'saga inputs refetched below the committed offset: skipped, already applied',
+        );
+      if (work.records.length > 0 || work.changes.size > 0 || offsets.size > 0)
+        await this.transactions.commit(owned, work, offsets);
+      owned.advanceConsumed(offsets);
       for (const entry of entries) entry.resolve();
     } catch (error) {
       for (const entry of entries) entry.reject(error);

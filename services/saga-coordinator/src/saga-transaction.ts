@@ -1,5 +1,6 @@
 import type { Span } from '@opentelemetry/api';
 import type { Message, Producer } from 'kafkajs';
+import { retryConcurrentTransactions } from './concurrent-transactions';
 import type { CoordinatorContext } from './coordinator-options';
 import type { OwnedPartition } from './owned-partition';
 import { failSpan } from './saga-tracing';
@@ -66,13 +67,13 @@ export class SagaTransactions {
       }
       phases.send = clock() - began;
       if (offsets && offsets.size > 0) {
-        await transaction.sendOffsets({
-          consumerGroupId: options.groupId,
-          topics: [...offsets].map(([topic, offset]) => ({
-            topic,
-            partitions: [{ partition: owned.partition, offset }],
-          })),
-        });
+        const topics = [...offsets].map(([topic, offset]) => ({
+          topic,
+          partitions: [{ partition: owned.partition, offset }],
+        }));
+        await retryConcurrentTransactions(() =>
+          transaction.sendOffsets({ consumerGroupId: options.groupId, topics }),
+        );
       }
 
       phases.offsets = clock() - began;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { trace } from '@opentelemetry/api';
+import type { Span } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from 'fastify';
 import type { EffectsRecord } from './effects-record';
 import type { ApiName, Faults } from './faults';
@@ -42,7 +43,16 @@ interface RequestFaults {
   errorAfter: number | undefined;
   hangAfter: { afterMs: number | null } | undefined;
   replayed: boolean;
+  /** The bearer key presented (admit checked it), parsed once per request. */
+  presented: string | undefined;
+  /** The request span when it records (sampled), else undefined: no attribute work unsampled. */
+  span: Span | undefined;
 }
+
+/** admit's outcome: go on to the route, or the reply was sent (a refusal or a fault). */
+const PASS = undefined;
+const SENT = 1;
+type Admission = typeof PASS | typeof SENT;
 
 const FAULTS = Symbol('sandbox.faults');
 type SandboxRequest = FastifyRequest & { [FAULTS]?: RequestFaults };
@@ -71,9 +81,27 @@ export class ApiScope {
     readonly app: FastifyInstance,
     private readonly deps: ApiScopeDeps,
   ) {
-    app.addHook('onRequest', (request, reply) => this.admit(request as SandboxRequest, reply));
+    // Callback-style, so a request that passes every check (the common case) costs no promise:
+    // done() continues to the route; a refusal or fault has sent its reply and never calls it.
+    app.addHook('onRequest', (request, reply, done) => {
+      let outcome: Admission | Promise<Admission>;
+      try {
+        outcome = this.admit(request as SandboxRequest, reply);
+      } catch (error) {
+        done(error as Error);
+        return;
+      }
+      if (outcome === PASS) done();
+      else if (outcome !== SENT)
+        outcome.then(
+          (settled) => {
+            if (settled === PASS) done();
+          },
+          (error: Error) => done(error),
+        );
+    });
     app.addHook('onResponse', (request, reply, done) => {
-      const r = request as SandboxRequest;
+      const faults = (request as SandboxRequest)[FAULTS];
       const key = request.headers['idempotency-key'];
       deps.requests.add({
         at: Date.now(),
@@ -82,8 +110,8 @@ export class ApiScope {
         path: request.url,
         status: reply.statusCode,
         idempotencyKey: typeof key === 'string' ? key : undefined,
-        replayed: r[FAULTS]?.replayed ?? false,
-        fault: r[FAULTS]?.label,
+        replayed: faults?.replayed ?? false,
+        fault: faults?.label,
         durationMs: Math.round(reply.elapsedTime),
       });
       done();
@@ -104,7 +132,7 @@ export class ApiScope {
       url,
       { schema },
       named(`${this.deps.api} GET ${url}`, async (request: FastifyRequest, reply: FastifyReply) => {
-        const result = handler(this.toApiRequest(request, ''));
+        const result = handler(this.toApiRequest(request as SandboxRequest, ''));
         return this.send(request as SandboxRequest, reply, result);
       }),
     );
@@ -201,7 +229,7 @@ export class ApiScope {
     }
     let result: ApiResult;
     try {
-      result = handler(this.toApiRequest(request, key));
+      result = handler(this.toApiRequest(request, key, callerId));
     } catch (error) {
       // A refused request changed nothing: its key stays free for a corrected retry.
       this.deps.idempotency.abandon(scope, key);
@@ -252,18 +280,22 @@ export class ApiScope {
     return reply.code(result.status).send(result.body);
   }
 
-  private toApiRequest(request: FastifyRequest, idempotencyKey: string): ApiRequest {
+  private toApiRequest(
+    request: SandboxRequest,
+    idempotencyKey: string,
+    callerId = this.callerId(request),
+  ): ApiRequest {
     return {
       params: (request.params ?? {}) as Record<string, string>,
       query: (request.query ?? {}) as Record<string, string | undefined>,
       body: request.body,
-      callerId: this.callerId(request),
+      callerId,
       idempotencyKey,
     };
   }
 
-  private callerId(request: FastifyRequest): string {
-    const presented = bearer(request.headers.authorization) ?? '';
+  private callerId(request: SandboxRequest): string {
+    const presented = request[FAULTS]?.presented ?? bearer(request.headers.authorization) ?? '';
     // Only configured keys get this far, so the cache is as small as the key list.
     let id = this.callerIds.get(presented);
     if (id === undefined) {
@@ -273,56 +305,59 @@ export class ApiScope {
     return id;
   }
 
-  /** onRequest: the gauntlet every request runs before its route. */
-  private async admit(
-    request: SandboxRequest,
-    reply: FastifyReply,
-  ): Promise<FastifyReply | undefined> {
+  /**
+   * onRequest: the gauntlet every request runs before its route. Synchronous unless a latency
+   * or a hang applies, so the common request allocates no promise and no closure.
+   */
+  private admit(request: SandboxRequest, reply: FastifyReply): Admission | Promise<Admission> {
     const faults = this.deps.faults();
+    const active = trace.getActiveSpan();
+    const span = active?.isRecording() ? active : undefined;
     const state: RequestFaults = {
       label: undefined,
       errorAfter: undefined,
       hangAfter: undefined,
       replayed: false,
+      presented: undefined,
+      span,
     };
     request[FAULTS] = state;
-    const span = trace.getActiveSpan();
     span?.setAttribute('sandbox.api', this.deps.api);
-    const mark = (label: string) => {
-      state.label = label;
-      span?.setAttribute('sandbox.fault', label);
-    };
     const now = Date.now();
 
     if (faults.outage && faults.outage.until > now) {
-      mark('outage');
+      mark(state, 'outage');
       const retryAfter =
         faults.outage.retryAfterSeconds ??
         (Number.isFinite(faults.outage.until)
           ? Math.ceil((faults.outage.until - now) / 1000)
           : undefined);
       if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
-      return reply
+      reply
         .code(faults.outage.status)
         .send(
           errorBody('service_unavailable', `${this.deps.api} is unavailable (injected outage)`),
         );
+      return SENT;
     }
 
     const presented = bearer(request.headers.authorization);
     if (presented === undefined) {
-      return reply
+      reply
         .code(401)
         .header('www-authenticate', 'Bearer')
         .send(errorBody('authentication_required', 'send Authorization: Bearer <api key>'));
+      return SENT;
     }
     const allowed = this.deps.apiKeys.get(presented);
     if (!allowed || (allowed !== 'all' && !allowed.has(this.deps.api))) {
       // Echoes the key on purpose, as some real APIs do: clients must prove they redact it.
-      return reply
+      reply
         .code(403)
         .send(errorBody('forbidden', `API key ${presented} is not valid for ${this.deps.api}`));
+      return SENT;
     }
+    state.presented = presented;
 
     if (faults.rateLimit) {
       if (!this.limiter || this.limiter.config !== faults.rateLimit) {
@@ -337,7 +372,7 @@ export class ApiScope {
       }
       const waitMs = this.limiter.bucket.take(now);
       if (waitMs > 0) {
-        mark('rate_limited');
+        mark(state, 'rate_limited');
         const seconds =
           faults.rateLimit.retryAfterSeconds ??
           (Number.isFinite(waitMs) ? Math.max(1, Math.ceil(waitMs / 1000)) : 60);
@@ -345,53 +380,81 @@ export class ApiScope {
           faults.rateLimit.retryAfterFormat === 'http-date'
             ? new Date(now + seconds * 1000 + 999).toUTCString()
             : String(seconds);
-        return reply
+        reply
           .code(429)
           .header('retry-after', value)
           .send(errorBody('rate_limited', `${this.deps.api}: too many requests`));
+        return SENT;
       }
     }
 
     const latency = sampleLatency(faults.latency ?? undefined);
-    if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
+    if (latency > 0) {
+      return new Promise((resolve) => setTimeout(resolve, latency)).then(() =>
+        this.admitAfterLatency(request, reply, faults, state),
+      );
+    }
+    return this.admitAfterLatency(request, reply, faults, state);
+  }
 
+  /** Injected hangs, then errors and bad responses: the part of admit after the latency. */
+  private admitAfterLatency(
+    request: SandboxRequest,
+    reply: FastifyReply,
+    faults: Faults,
+    state: RequestFaults,
+  ): Admission | Promise<Admission> {
     const isWrite = request.method !== 'GET';
     if (faults.hang && Math.random() < faults.hang.rate) {
       if (faults.hang.phase === 'after' && isWrite) {
-        mark('hang_after');
+        mark(state, 'hang_after');
         state.hangAfter = { afterMs: faults.hang.afterMs };
       } else {
-        mark('hang');
-        const outcome = await this.hang(reply, faults.hang.afterMs);
-        if (outcome === 'closed') {
-          return reply.code(504).send(errorBody('timeout', 'client went away'));
-        }
+        mark(state, 'hang');
+        return this.hang(reply, faults.hang.afterMs).then((outcome) => {
+          if (outcome === 'closed') {
+            reply.code(504).send(errorBody('timeout', 'client went away'));
+            return SENT;
+          }
+          return this.admitErrors(reply, faults, state, isWrite);
+        });
       }
     }
+    return this.admitErrors(reply, faults, state, isWrite);
+  }
 
+  private admitErrors(
+    reply: FastifyReply,
+    faults: Faults,
+    state: RequestFaults,
+    isWrite: boolean,
+  ): Admission {
     if (faults.errorRate > 0 && Math.random() < faults.errorRate) {
       if (faults.errorPhase === 'after' && isWrite) {
-        mark('error_after');
+        mark(state, 'error_after');
         state.errorAfter = faults.errorStatus;
       } else {
-        mark('error');
-        return reply
+        mark(state, 'error');
+        reply
           .code(faults.errorStatus)
           .send(errorBody('internal_error', `${this.deps.api}: injected failure`));
+        return SENT;
       }
     }
 
     if (faults.badResponse && Math.random() < faults.badResponse.rate) {
-      mark(`bad_response_${faults.badResponse.kind}`);
+      mark(state, `bad_response_${faults.badResponse.kind}`);
       if (faults.badResponse.kind === 'non_json') {
-        return reply
+        reply
           .code(200)
           .type('text/html; charset=utf-8')
           .send('<html><body><h1>502 Bad Gateway</h1>upstream sent garbage</body></html>');
       } else {
-        return reply.code(200).send({});
+        reply.code(200).send({});
       }
+      return SENT;
     }
+    return PASS;
   }
 
   /** Holds the response: for `afterMs`, or until the client or the sandbox goes away. */
@@ -418,6 +481,12 @@ export class ApiScope {
 function named<F extends (...args: never[]) => unknown>(name: string, fn: F): F {
   Object.defineProperty(fn, 'name', { value: name });
   return fn;
+}
+
+/** Labels the request's injected fault, in the request log and on its span when sampled. */
+function mark(state: RequestFaults, label: string): void {
+  state.label = label;
+  state.span?.setAttribute('sandbox.fault', label);
 }
 
 function bearer(header: string | undefined): string | undefined {

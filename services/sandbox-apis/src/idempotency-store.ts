@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 export interface StoredResponse {
   status: number;
@@ -65,19 +65,28 @@ export class IdempotencyStore {
   }
 }
 
-/** Canonical JSON (sorted keys), so field order does not make two equal requests differ. */
+/**
+ * Canonical JSON (sorted keys), so field order does not make two equal requests differ. Built by
+ * concatenation, without the intermediate arrays of map/join: it runs on every write and item.
+ */
 function canonical(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'undefined';
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i > 0 ? ',' : '') + canonical(value[i]);
+    return `${out}]`;
+  }
   const record = value as Record<string, unknown>;
-  return `{${Object.keys(record)
-    .sort()
-    .map((k) => `${JSON.stringify(k)}:${canonical(record[k])}`)
-    .join(',')}}`;
+  const keys = Object.keys(record).sort();
+  let out = '{';
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    out += `${i > 0 ? ',' : ''}${JSON.stringify(k)}:${canonical(record[k])}`;
+  }
+  return `${out}}`;
 }
 
 export function requestFingerprint(method: string, path: string, body: unknown): string {
-  return createHash('sha256')
-    .update(`${method} ${path}\n${canonical(body)}`)
-    .digest('base64url');
+  // One-shot hashing (node:crypto hash, Node ≥ 20.12; engines asks ≥ 20.18.1): no Hash object.
+  return hash('sha256', `${method} ${path}\n${canonical(body)}`, 'base64url');
 }

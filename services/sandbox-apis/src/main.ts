@@ -2,6 +2,7 @@
 // Telemetry starts first, before Fastify and http are loaded, so their instrumentation applies.
 import { startTelemetry, createLogger } from '@fanout/telemetry';
 import { loadSandboxConfig } from './config';
+import { startRequestSummary } from './request-summary';
 
 const config = loadSandboxConfig();
 const telemetry = startTelemetry({ serviceName: 'sandbox-apis' });
@@ -17,11 +18,14 @@ const sandbox = await createSandbox({
 });
 logger.info({ url: sandbox.url }, 'sandbox APIs listening');
 
+const summary = startRequestSummary(sandbox.state.requests, logger);
+
 let stopping = false;
 async function stop(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   logger.info({ signal }, 'stopping');
+  clearInterval(summary);
   const deadline = setTimeout(() => {
     logger.error('graceful stop took over 10 s, exiting');
     process.exit(1);

@@ -91,13 +91,18 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
 
   await app.register(fastifyOtelPlugin());
 
-  app.addHook('onResponse', (request, reply, done) => {
-    request.log.debug(
-      { req: request, res: reply, responseTime: reply.elapsedTime },
-      'request completed',
-    );
-    done();
-  });
+  // The debug access line, hooked only when debug is on: at info a no-op hook per call still
+  // costs a hook run. (The level is read once, at start, as LOG_LEVEL is.)
+  const level = options.logger?.level;
+  if (level === 'debug' || level === 'trace') {
+    app.addHook('onResponse', (request, reply, done) => {
+      request.log.debug(
+        { req: request, res: reply, responseTime: reply.elapsedTime },
+        'request completed',
+      );
+      done();
+    });
+  }
 
   // Lenient like most real APIs: an empty body with a JSON content type (a DELETE or a
   // compensation POST from a generic client) reads as no body rather than a 400.

@@ -34,3 +34,18 @@ describe('canonicalLanguageTag', () => {
     }
   });
 });
+
+describe('canonicalLanguageTag, asked again', () => {
+  it('gives the same answer the second time, for tags and for garbage', () => {
+    for (const tag of ['pt-br', 'iw', 'en_GB', 'x-private']) {
+      expect(canonicalLanguageTag(tag)).toBe(canonicalLanguageTag(tag));
+    }
+    expect(canonicalLanguageTag('pt-br')).toBe('pt-BR');
+    expect(canonicalLanguageTag('en_GB')).toBeUndefined();
+  });
+  it('still answers right after more distinct tags than it remembers', () => {
+    for (let i = 0; i < 1_500; i += 1) canonicalLanguageTag(`en-x-${i.toString(36)}`);
+    expect(canonicalLanguageTag('EN-gb')).toBe('en-GB');
+    expect(canonicalLanguageTag('english please')).toBeUndefined();
+  });
+});

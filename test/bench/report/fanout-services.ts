@@ -1,6 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { applyNice, rolePriority, serviceCatalog, serviceEnv } from '@fanout/local-platform';
+import {
+  applyNice,
+  rolePriority,
+  serviceCatalog,
+  serviceCommand,
+  serviceEnv,
+} from '@fanout/local-platform';
 import type { StackEndpoints } from '@fanout/local-platform';
 import type { ChildProcesses, TrackedChild } from './child-processes';
 import { note } from './progress';
@@ -66,7 +72,8 @@ async function waitReady(tracked: TrackedChild, url: string, timeoutMs: number):
 
 /**
  * Starts sandbox-apis, user-service and the four registration consumers as `npm start` does
- * (`node --import tsx services/<name>/src/main.ts` with the catalog's env for this stack),
+ * (`node --enable-source-maps dist/<name>/main.mjs`, built by the report at its start, with the
+ * catalog's env for this stack),
  * plus the benchmark's settings: log level, sampling, concurrency windows, rate limit.
  * Resolves when every /readyz answers 200; a service that exits or stays unready fails the
  * start naming it and quoting its log.
@@ -148,15 +155,13 @@ export async function startFanoutServices(
                 ? [
                     '--cpu-prof',
                     // A directory per service and set, with Node's default names: each thread
-                    // (main, tsx's loader worker) writes its own file, and Node 20 expands no
+                    // (main, any worker) writes its own file, and Node 20 expands no
                     // placeholders in --cpu-prof-name (a fixed name let the idle loader thread
                     // overwrite the main thread's profile).
                     `--cpu-prof-dir=${join(options.cpuProfDir, `${name}-${options.userEventsTopic.split('.').pop()}`)}`,
                   ]
                 : []),
-              '--import',
-              'tsx',
-              join('services', name, 'src', 'main.ts'),
+              ...serviceCommand(options.root, name, { compiled: true }).args,
             ],
             {
               cwd: options.root,

@@ -545,7 +545,7 @@ ${table(
 )}
 
 ${setupSection(reports)}
-Services run as \`npm start\` runs them (\`node --import tsx services/<name>/src/main.ts\` with the environment of deploy/local's service catalog) against a platform of their own (profile \`bench\`); the step "npm start defaults" changes nothing but the API key and topic; the others change: the sampling named per benchmark (their default log level, info, stays: it logs no line per request or event), the consumers' concurrency windows and user-service's rate limit raised (see each JSON's \`services\` for every variable).
+Services run as \`npm start\` runs them: compiled (\`node --enable-source-maps dist/<name>/main.mjs\`, built by the report at its start as \`npm run build\` builds it), with the environment of deploy/local's service catalog, against a platform of their own (profile \`bench\`); the step "npm start defaults" changes nothing but the API key and topic; the others change: the sampling named per benchmark (their default log level, info, stays: it logs no line per request or event), the consumers' concurrency windows and user-service's rate limit raised (see each JSON's \`services\` for every variable).
 
 ${sections.join('\n')}
 ## How to reproduce

@@ -7,7 +7,7 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
-import { platformStatus, startPlatform, stopPlatform } from '@fanout/local-platform';
+import { buildServices, platformStatus, startPlatform, stopPlatform } from '@fanout/local-platform';
 import { runB1 } from './b1-fanout-latency';
 import { runB2 } from './b2-throughput';
 import { runB3 } from './b3-runtime';
@@ -101,6 +101,9 @@ try {
   if (!ownsPlatform)
     note('the bench platform is already running: reusing it (and leaving it running)');
   const platform = await startPlatform({ ...stack, log: (line) => note(line.trim()) });
+  // The fan-out services run compiled, as `npm start` and the images run them.
+  phase('building the services (npm run build)');
+  await buildServices(root);
   const kafka = new Kafka({
     clientId: 'bench-report',
     brokers: platform.endpoints.kafkaBrokers,

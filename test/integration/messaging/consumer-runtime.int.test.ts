@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Kafka } from 'kafkajs';
+import type { Consumer, Kafka } from 'kafkajs';
 import { NonRetriableError, RetriableError } from '@fanout/errors';
 import {
   EventPublisher,
@@ -158,6 +158,42 @@ describe('consumer runtime on the real broker', () => {
     });
     expect(Number(dead!.headers[Headers.firstFailureAt])).toBeGreaterThan(0);
     expect(dead!.headers[Headers.traceparent]).toMatch(/^00-0af7651916cd43dd8448eb211c80319c-/);
+  });
+
+  it('a poison record redelivered to the same consumer (group rewound) is not dead-lettered again', async () => {
+    const topic = `${prefix}-poison-again`;
+    await createTopic(kafka, topic, 1);
+    const raw = kafka.producer();
+    await raw.connect();
+    await raw.send({ topic, messages: [{ key: 'p', value: Buffer.from('not avro either') }] });
+    await raw.disconnect();
+    await publishAll(topic, [{ key: 'p', value: testEvent('p', 0) }]);
+    const handled: number[] = [];
+    const handler: EventHandler = async (event) => {
+      handled.push((event.value as { seq: number }).seq);
+    };
+    const first = await startRuntime('poison-again', topic, handler);
+    expect(await waitFor(() => handled.length === 1, 30_000)).toBe(true);
+    const dlq = first.retryPolicy.deadLetterTopic;
+    expect(await readTopic(kafka, dlq, 1, 15_000)).toHaveLength(1);
+    await first.stop();
+    // Redelivery, as after a restart before the commit: the group starts again at offset 0.
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.setOffsets({
+      groupId: `${prefix}-poison-again-group`,
+      topic,
+      partitions: [{ partition: 0, offset: '0' }],
+    });
+    await admin.disconnect();
+    const duplicates: string[] = [];
+    const second = await startRuntime('poison-again', topic, handler);
+    second.events.on('duplicate', ({ eventId }) => duplicates.push(eventId));
+    expect(await waitFor(() => duplicates.length === 2, 30_000)).toBe(true);
+    // Both records were known: the event by its id, the poison by its position.
+    expect(duplicates).toContain(`${topic}/0/0`);
+    expect(handled).toEqual([0]);
+    expect(await readTopic(kafka, dlq, 2, 5_000)).toHaveLength(1);
   });
 
   it('dead-letters a non-retriable handler error after one attempt, with its code', async () => {
@@ -329,5 +365,35 @@ describe('consumer runtime on the real broker', () => {
     runtime.resume();
     expect(await waitFor(() => handled.length === 3, 20_000)).toBe(true);
     expect(rebalances).toBe(0);
+  });
+
+  it('a consumer that kafkajs stops feeding is run again by the stall watchdog', async () => {
+    const topic = `${prefix}-stall`;
+    await createTopic(kafka, topic, 2);
+    const handled: number[] = [];
+    const runtime = await startRuntime(
+      'stall',
+      topic,
+      async (event) => {
+        handled.push((event.value as { seq: number }).seq);
+      },
+      { stallMs: 1_500 },
+    );
+    await publishAll(topic, [{ key: 'a', value: testEvent('a', 0) }]);
+    expect(await waitFor(() => handled.length === 1, 20_000)).toBe(true);
+    // kafkajs stops fetching with no error and no pause of ours (as after a coordinator move
+    // that left its rejoin silent): its own partitions paused underneath the runtime.
+    const inner = (runtime as unknown as { consumer: Consumer }).consumer;
+    inner.pause([{ topic }]);
+    // Records keep arriving (one every 500 ms, at most 40) while nothing is fetched.
+    let seq = 1;
+    while (handled.length < 3 && seq <= 40) {
+      await publishAll(topic, [{ key: `k${seq}`, value: testEvent(`k${seq}`, seq) }]);
+      seq += 1;
+      await sleep(500);
+    }
+    expect(await waitFor(() => handled.length === seq, 20_000)).toBe(true);
+    expect(handled.sort((a, b) => a - b)).toEqual(Array.from({ length: seq }, (_, i) => i));
+    expect((runtime as unknown as { stallRestarts: number }).stallRestarts).toBe(1);
   });
 });

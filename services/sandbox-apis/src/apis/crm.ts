@@ -1,7 +1,7 @@
 import type { ApiScope } from '../api-scope';
 import { HttpError } from '../http-error';
 import { nowIso, resourceId } from '../resource-id';
-import { BoundedMap } from '../bounded-map';
+import { BoundedMap } from '@fanout/service-kit';
 
 const STAGES = ['open', 'pending', 'won', 'lost'] as const;
 type Stage = (typeof STAGES)[number];

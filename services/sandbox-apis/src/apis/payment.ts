@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ApiResult, ApiScope } from '../api-scope';
 import { nowIso, resourceId } from '../resource-id';
-import { BoundedMap } from '../bounded-map';
+import { BoundedMap } from '@fanout/service-kit';
 import { registerOrderScopedRoutes } from './order-scoped-resources';
 
 export const declineRuleSchema = z

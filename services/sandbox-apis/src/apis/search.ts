@@ -1,7 +1,7 @@
 import type { ApiScope } from '../api-scope';
 import { HttpError } from '../http-error';
 import { runItems } from './bulk-items';
-import { BoundedMap } from '../bounded-map';
+import { BoundedMap } from '@fanout/service-kit';
 
 interface StoredDocument {
   id: string;

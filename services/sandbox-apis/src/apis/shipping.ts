@@ -1,6 +1,6 @@
 import type { ApiResult, ApiScope } from '../api-scope';
 import { nowIso, resourceId } from '../resource-id';
-import { BoundedMap } from '../bounded-map';
+import { BoundedMap } from '@fanout/service-kit';
 import { registerOrderScopedRoutes } from './order-scoped-resources';
 
 interface Shipment {
