@@ -1,6 +1,5 @@
-import { Headers } from '@fanout/messaging';
 import { CliError } from './cli-error';
-import { formatDeadLetterId, isDeadLetterTopic } from '@fanout/dead-letters';
+import { isDeadLetterTopic, replayTarget as libReplayTarget } from '@fanout/dead-letters';
 import type { DeadLetterId, DeadLetterSummary } from '@fanout/dead-letters';
 import type { TopicRecord } from './topic-reader';
 
@@ -26,12 +25,11 @@ export function parseDeadLetterId(text: string): DeadLetterId {
 
 /** Where a dead-letter record must be replayed to, or a one-line reason why it cannot be. */
 export function replayTarget(record: TopicRecord): string {
-  const topic = record.headers[Headers.originalTopic];
-  if (!topic)
-    throw new CliError(
-      `${formatDeadLetterId(record)} has no ${Headers.originalTopic} header: it was not written by the Fanout runtime and cannot be replayed`,
-    );
-  return topic;
+  try {
+    return libReplayTarget(record);
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
 }
 
 export function renderDeadLetterList(rows: readonly DeadLetterSummary[]): string {
