@@ -54,6 +54,7 @@ const RESOURCES: Record<ServiceModel['role'], object> = {
     requests: { cpu: '100m', memory: '128Mi' },
     limits: { cpu: '500m', memory: '256Mi' },
   },
+  ops: { requests: { cpu: '50m', memory: '192Mi' }, limits: { cpu: '500m', memory: '384Mi' } },
 };
 
 export function labels(name: string): Record<string, string> {
