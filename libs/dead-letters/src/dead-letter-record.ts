@@ -15,7 +15,7 @@ export interface DeadLetterRecord {
 /** Headers a replay (CLI or console) adds to a replayed record, so every attempt links to the one before. */
 export const ReplayHeaders = {
   /** Id (`<dlq topic>:<partition>:<offset>`) of the dead-letter record this one replays. */
-  replayOf: 'fanout.replay_of',
+  replayOf: Headers.replayOf,
   /** The traceparent of the first delivery, kept across replays. */
   originalTraceparent: 'fanout.replay.original_traceparent',
   replayedAt: 'fanout.replay.at',

@@ -8,7 +8,7 @@ import type { ConsoleView } from './console-view';
 import { deadLetterRecordOf } from './dead-letter-replayer';
 import type { DeadLetterReplayer } from './dead-letter-replayer';
 import type { HealthProbe } from './health-probe';
-import { maskHeaders, maskPayload } from './masked-payload';
+import { maskHeaders, maskPayload, payloadSubject } from './masked-payload';
 import { deadLetterPage, deadLettersPage } from './pages/dead-letters-page';
 import type { ReplayNotice } from './pages/dead-letters-page';
 import { eventPage, tracePage } from './pages/event-page';
@@ -211,7 +211,8 @@ function registerPages(app: FastifyInstance, deps: ConsoleRouteDeps): void {
     let payload: unknown = null;
     if (record.value)
       try {
-        payload = maskPayload((await deps.codec.decode(record.value)).value);
+        const decoded = await deps.codec.decode(record.value);
+        payload = maskPayload(decoded.value, payloadSubject(decoded.eventType));
       } catch (error) {
         payload = { undecodable: (error as Error).message };
       }

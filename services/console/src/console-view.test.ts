@@ -45,8 +45,7 @@ function ledger(api: string, outcome: string, startedAt: number, attempt = 1) {
   };
 }
 
-function viewWithOrder() {
-  const view = new ConsoleView(':memory:');
+function viewWithOrder(view = new ConsoleView(':memory:')) {
   view.apply(
     projectRecord(
       record(
@@ -172,5 +171,19 @@ describe('console view', () => {
       { deadLetterId: 'crm-consumer.dlq:0:2', traceId: TRACE, originalTraceId: TRACE },
     ]);
     expect(view.events()[0]!.apis.crm).toMatchObject({ state: 'retrying' });
+  });
+});
+
+describe('console view and its cluster', () => {
+  it('starts empty when read from another Kafka cluster', () => {
+    const fresh = new ConsoleView(':memory:');
+    expect(fresh.bindToCluster('cluster-a')).toBe(false);
+    const view = viewWithOrder(fresh);
+    view.apply([], [{ topic: 't', partition: 0, nextOffset: '5' }]);
+    expect(view.bindToCluster('cluster-a')).toBe(false);
+    expect(view.events()).toHaveLength(1);
+    expect(view.bindToCluster('cluster-b')).toBe(true);
+    expect(view.events()).toEqual([]);
+    expect(view.readOffsets()).toEqual([]);
   });
 });

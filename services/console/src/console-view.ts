@@ -14,6 +14,7 @@ import type {
 } from './record-projection';
 
 const SCHEMA = `
+CREATE TABLE IF NOT EXISTS view_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS read_offsets (
   topic TEXT NOT NULL, partition INTEGER NOT NULL, next_offset TEXT NOT NULL,
   PRIMARY KEY (topic, partition)) WITHOUT ROWID;
@@ -63,6 +64,19 @@ CREATE TABLE IF NOT EXISTS saga_messages (
   event_type TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (topic, partition, offset)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS saga_messages_by_saga ON saga_messages (saga_id, at);
 `;
+
+const VIEW_TABLES = [
+  'read_offsets',
+  'events',
+  'attempts',
+  'api_status',
+  'dead_letters',
+  'replays',
+  'retry_counts',
+  'sagas',
+  'saga_versions',
+  'saga_messages',
+];
 
 /** At most this many rows per page: every read is bounded. */
 export const PAGE_SIZE = 50;
@@ -303,6 +317,26 @@ export class ConsoleView {
     const row = this.statements.facts.get(eventId, api) as { facts: string } | undefined;
     const facts = row ? (JSON.parse(row.facts) as ApiFacts) : noFacts();
     this.statements.saveFacts.run(eventId, api, JSON.stringify(foldFact(facts, fact)));
+  }
+
+  /**
+   * The view belongs to one Kafka cluster: read from another (a local stack rebuilt from
+   * scratch), its rows and offsets would be wrong, so it starts empty. Returns true if it did.
+   */
+  bindToCluster(clusterId: string): boolean {
+    const row = this.db.prepare("SELECT value FROM view_meta WHERE name = 'cluster'").get() as
+      | { value: string }
+      | undefined;
+    if (row?.value === clusterId) return false;
+    this.db.transaction(() => {
+      for (const table of VIEW_TABLES) this.db.exec(`DELETE FROM ${table}`);
+      this.db
+        .prepare(
+          "INSERT INTO view_meta VALUES ('cluster', ?) ON CONFLICT DO UPDATE SET value = excluded.value",
+        )
+        .run(clusterId);
+    })();
+    return row !== undefined;
   }
 
   readOffsets(): Array<{ topic: string; partition: number; nextOffset: string }> {

@@ -21,6 +21,14 @@ describe('masked payload', () => {
     });
   });
 
+  it("masks a user event's top-level name as the logs mask user.name", () => {
+    expect(maskPayload({ userId: 'u-1', name: 'Alan Turing', locale: 'en-GB' }, 'user')).toEqual({
+      userId: 'u-1',
+      name: '[REDACTED]',
+      locale: 'en-GB',
+    });
+  });
+
   it('scrubs an email inside free text', () => {
     expect(maskPayload({ note: 'call ada@example.com back' })).toEqual({
       note: 'call [REDACTED:email] back',

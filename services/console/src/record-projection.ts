@@ -8,7 +8,7 @@ import type { DeadLetterRecord } from '@fanout/dead-letters';
 import type { SagaSnapshot } from '@fanout/inspection';
 import { Headers } from '@fanout/messaging';
 import type { ApiFact } from './api-status';
-import { maskPayload } from './masked-payload';
+import { maskPayload, payloadSubject } from './masked-payload';
 
 /** The topics the console reads, by role. */
 export interface ConsoleTopics {
@@ -185,7 +185,7 @@ export function projectRecord(
             epoch(metadata.occurredAt) ?? epoch(h[Headers.occurredAt]) ?? record.timestamp,
           traceId: traceIdOf(h[Headers.traceparent]),
           correlationId: text(metadata.correlationId) ?? h[Headers.conversationId] ?? null,
-          payload: JSON.stringify(maskPayload(decoded?.value ?? null)),
+          payload: JSON.stringify(maskPayload(decoded?.value ?? null, payloadSubject(eventType))),
         },
       });
       return changes;

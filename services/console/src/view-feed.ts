@@ -49,6 +49,12 @@ export class ViewFeed {
   async start(): Promise<void> {
     this.admin = this.options.kafka.admin();
     await this.admin.connect();
+    const { clusterId } = await this.admin.describeCluster();
+    if (this.options.view.bindToCluster(clusterId))
+      this.options.logger.warn(
+        { clusterId },
+        'another Kafka cluster than the view was read from: view rebuilt',
+      );
     await this.restart();
     this.timer = setInterval(() => void this.refresh(), this.options.refreshMs);
     this.timer.unref();

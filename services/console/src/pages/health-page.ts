@@ -91,6 +91,10 @@ export function healthPage(h: HealthView): string {
       </tbody>
     </table>
     <h2>Lag per partition</h2>
+    <p class="muted">
+      Lag is the end offset minus the committed one. On topics written in transactions (the outbox,
+      the saga) the end includes the commit marker, so a caught-up group can show 1.
+    </p>
     <table data-testid="lag">
       <thead>
         <tr>
