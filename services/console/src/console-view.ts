@@ -50,6 +50,7 @@ CREATE TABLE IF NOT EXISTS replays (
 CREATE INDEX IF NOT EXISTS replays_by_event ON replays (event_id);
 CREATE INDEX IF NOT EXISTS replays_by_dead_letter ON replays (dead_letter_id);
 CREATE TABLE IF NOT EXISTS retry_counts (group_name TEXT PRIMARY KEY, records INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS dead_letter_counts (group_name TEXT PRIMARY KEY, records INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS sagas (
   saga_key TEXT PRIMARY KEY, saga TEXT NOT NULL, saga_id TEXT NOT NULL, status TEXT NOT NULL,
   started_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, version INTEGER NOT NULL,
@@ -73,6 +74,7 @@ const VIEW_TABLES = [
   'dead_letters',
   'replays',
   'retry_counts',
+  'dead_letter_counts',
   'sagas',
   'saga_versions',
   'saga_messages',
@@ -226,10 +228,11 @@ export class ConsoleView {
          FROM dead_letters d WHERE dead_at < ? ORDER BY dead_at DESC LIMIT ?`,
       ),
       deadLetterById: p('SELECT * FROM dead_letters WHERE id = ?'),
-      deadLetterCounts: p(
-        'SELECT group_name, COUNT(*) AS records FROM dead_letters GROUP BY group_name',
+      countDeadLetter: p(
+        'INSERT INTO dead_letter_counts VALUES (?, 1) ON CONFLICT DO UPDATE SET records = records + 1',
       ),
-      retryCounts: p('SELECT group_name, records FROM retry_counts'),
+      deadLetterCounts: p('SELECT group_name, records FROM dead_letter_counts LIMIT 1000'),
+      retryCounts: p('SELECT group_name, records FROM retry_counts LIMIT 1000'),
       sagas: p('SELECT * FROM sagas WHERE started_at < ? ORDER BY started_at DESC LIMIT ?'),
       sagasById: p('SELECT * FROM sagas WHERE saga_id = ? ORDER BY started_at DESC LIMIT 10'),
       sagaVersions: p(
@@ -273,7 +276,11 @@ export class ConsoleView {
         this.fold(change.eventId, change.api, change.fact);
         break;
       case 'dead-letter':
-        s.deadLetter.run({ ...change.row, headers: JSON.stringify(change.row.headers) });
+        if (
+          s.deadLetter.run({ ...change.row, headers: JSON.stringify(change.row.headers) }).changes >
+          0
+        )
+          s.countDeadLetter.run(change.row.group);
         break;
       case 'retry':
         s.retry.run(change.group);
