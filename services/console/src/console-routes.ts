@@ -52,6 +52,17 @@ const localPath = (next: unknown) =>
 
 const HTML = 'text/html; charset=utf-8';
 
+function hostOf(origin: string): string | undefined {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A wrong key at /login is answered late: /login is outside the per-key rate limit. */
+const FAILED_LOGIN_DELAY_MS = 500;
+
 async function traceRows(
   jaeger: JaegerClient,
   traceId: string,
@@ -99,7 +110,7 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleRouteDeps
     pages.addHook('onRequest', async (request) => {
       if (request.method !== 'POST') return;
       const origin = request.headers.origin;
-      if (origin && origin !== 'null' && new URL(origin).host !== request.headers.host)
+      if (origin && origin !== 'null' && hostOf(origin) !== request.headers.host)
         throw new ProblemError(403, 'forbidden', 'Cross-origin requests may not change anything.');
     });
     registerPages(pages, deps);
@@ -113,11 +124,13 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleRouteDeps
     const form = (request.body ?? {}) as Form;
     const next = localPath(form.next);
     const verdict = verify(typeof form.apiKey === 'string' ? form.apiKey : undefined);
-    if (verdict.kind !== 'valid')
+    if (verdict.kind !== 'valid') {
+      await new Promise((resolve) => setTimeout(resolve, FAILED_LOGIN_DELAY_MS));
       return reply
         .code(verdict.kind === 'missing' ? 401 : 403)
         .type(HTML)
         .send(loginPage(next, 'That API key is not valid.'));
+    }
     reply.header(
       'set-cookie',
       `${API_KEY_COOKIE}=${encodeURIComponent(String(form.apiKey).trim())}; Path=/; HttpOnly; SameSite=Strict; Max-Age=43200`,

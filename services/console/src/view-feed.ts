@@ -86,6 +86,12 @@ export class ViewFeed {
         allowAutoTopicCreation: false,
       });
       this.consumer = consumer;
+      // A crash kafkajs does not restart from would stop the view for good: start a new reader.
+      consumer.on(consumer.events.CRASH, ({ payload }) => {
+        if (payload.restart || this.stopping) return;
+        this.options.logger.warn({ err: payload.error }, 'console reader crashed; restarting it');
+        setTimeout(() => void this.restart().catch(() => undefined), 2_000).unref();
+      });
       await consumer.connect();
       await consumer.subscribe({ topics, fromBeginning: true });
       this.subscribed = new Set(topics);
