@@ -81,6 +81,7 @@ function whereToLook() {
   Schema registry  http://127.0.0.1:${port(8081)}/apis/ccompat/v7
   Jaeger           query API http://127.0.0.1:${port(16686)}/api/services (OTLP ${port(4317)} gRPC / ${port(4318)} HTTP)
                    (the locally built Jaeger serves a placeholder UI; with Docker you get the real one)
+  Console          http://127.0.0.1:${port(3200)}   (sign in with the API key local-dev-key: events, traces, sagas, dead letters, health)
   user-service     http://127.0.0.1:${port(3001)}   order-service http://127.0.0.1:${port(3002)}   sandbox APIs http://127.0.0.1:${port(4000)}
   Status           npm run stack -- status${flags}
   Logs             npm run stack -- logs [kafka|registry|jaeger|<service>]${flags}   (files in .fanout/stack/${profile}/logs)

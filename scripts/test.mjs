@@ -94,6 +94,13 @@ if (
   failures.push('provision');
 }
 
+// Debian's chromium for the console's browser tests (playwright-core brings no browser):
+// installed with apt-get as root when missing, otherwise a clear error.
+if (run('provision the browser', 'node', ['scripts/provision-browser.mjs']) !== 0) {
+  failed += 1;
+  failures.push('provision the browser');
+}
+
 const report = join(outDir, 'vitest-report.json');
 rmSync(report, { force: true });
 const vitestStatus = run('vitest', 'npx', [

@@ -29,6 +29,26 @@ export function kafkaUsers(models: readonly ServiceModel[]): object[] {
         resource: prefixed('topic', `${model.group.id}.`),
         operations: ['Read', 'Write', 'Describe', 'Create'],
       });
+    if (model.role === 'ops') {
+      // The console reads every group's retry and dead-letter topics (and replays to the
+      // catalog's topics, above), and describes every group and topic for the lag.
+      for (const other of models)
+        if (other.group && (other.group.retryTopics.length > 0 || other.group.deadLetterTopic))
+          acls.push({
+            resource: prefixed('topic', `${other.group.id}.`),
+            operations: ['Read', 'Describe'],
+          });
+      acls.push(
+        {
+          resource: { type: 'topic', name: '*', patternType: 'literal' },
+          operations: ['Describe'],
+        },
+        {
+          resource: { type: 'group', name: '*', patternType: 'literal' },
+          operations: ['Describe'],
+        },
+      );
+    }
     return user(model.name, acls);
   });
   users.push(

@@ -1,3 +1,4 @@
+import { serviceCatalog } from '@fanout/local-platform';
 import type { ServiceModel } from './service-model';
 import {
   API_KEY_DIR,
@@ -28,6 +29,8 @@ const PLATFORM_VARIABLES = [
 ];
 /** Platform keys set only where Kafka is secured (production): optional references. */
 const OPTIONAL_PLATFORM_VARIABLES = [
+  // The console's trace source: the local platform's Jaeger (production sets its own or none).
+  'JAEGER_QUERY_URL',
   'KAFKA_SASL_MECHANISM',
   'KAFKA_SASL_PASSWORD_FILE',
   'KAFKA_SSL_CA_FILE',
@@ -54,6 +57,7 @@ const RESOURCES: Record<ServiceModel['role'], object> = {
     requests: { cpu: '100m', memory: '128Mi' },
     limits: { cpu: '500m', memory: '256Mi' },
   },
+  ops: { requests: { cpu: '50m', memory: '192Mi' }, limits: { cpu: '500m', memory: '384Mi' } },
 };
 
 export function labels(name: string): Record<string, string> {
@@ -74,6 +78,14 @@ export function containerEnv(model: ServiceModel): object[] {
   literal('HOST', '0.0.0.0');
   literal('OTEL_SERVICE_NAME', model.name);
   literal('DATA_DIR', DATA_DIR);
+  // The console asks each consumer's Service for /metrics (the breaker states).
+  literal(
+    'CONSUMER_URLS',
+    serviceCatalog
+      .filter((s) => s.role === 'consumer')
+      .map((s) => `${s.name.replace(/-consumer$/, '')}=http://${s.name}:${s.port}`)
+      .join(','),
+  );
   for (const name of PLATFORM_VARIABLES)
     if (reads.has(name))
       env.push({ name, valueFrom: { configMapKeyRef: { name: PLATFORM_CONFIG, key: name } } });

@@ -15,6 +15,7 @@ export const rolePriority: Readonly<Record<ServiceRole, { nice: number; cpuShare
   saga: { nice: 5, cpuShares: 512 },
   consumer: { nice: 10, cpuShares: 256 },
   sandbox: { nice: 10, cpuShares: 256 },
+  ops: { nice: 10, cpuShares: 256 },
 };
 
 /**

@@ -140,6 +140,7 @@ const tiers: ReadonlyArray<readonly ServiceRole[]> = [
   ['sandbox'],
   ['domain', 'saga'],
   ['consumer'],
+  ['ops'],
 ];
 
 /**

@@ -11,7 +11,8 @@ export interface ServiceEnvContext {
   kafkaSecurityEnv?: Record<string, string>;
 }
 
-export type ServiceRole = 'domain' | 'consumer' | 'saga' | 'sandbox';
+/** `ops`: tools for the operators (the console), started last, never on a request's path. */
+export type ServiceRole = 'domain' | 'consumer' | 'saga' | 'sandbox' | 'ops';
 
 export interface ServiceSpec {
   name: string;
@@ -38,6 +39,17 @@ function downstreamApi(api: string) {
     [`${api.toUpperCase()}_API_KEY`]: localDevKey(api),
   });
 }
+
+/** The consumers whose breaker state the console shows, with their fixed ports. */
+const CONSOLE_CONSUMERS: ReadonlyArray<readonly [string, number]> = [
+  ['email', 3101],
+  ['crm', 3102],
+  ['analytics', 3103],
+  ['search', 3104],
+  ['inventory', 3105],
+  ['payment', 3106],
+  ['shipping', 3107],
+];
 
 /** Every planned service, in start order: APIs they call first, then producers, then consumers. */
 export const serviceCatalog: readonly ServiceSpec[] = [
@@ -70,6 +82,19 @@ export const serviceCatalog: readonly ServiceSpec[] = [
   { name: 'payment-consumer', role: 'consumer', port: 3106, env: downstreamApi('payment') },
   { name: 'shipping-consumer', role: 'consumer', port: 3107, env: downstreamApi('shipping') },
   { name: 'saga-coordinator', role: 'saga', port: 3110, env: () => ({}) },
+  {
+    name: 'console',
+    role: 'ops',
+    port: 3200,
+    // The domain services' local key; the consumers' /metrics for the breaker states.
+    env: (ctx) => ({
+      API_KEYS: 'local-dev-key',
+      JAEGER_QUERY_URL: ctx.endpoints?.jaegerQueryUrl ?? 'http://127.0.0.1:16686',
+      CONSUMER_URLS: CONSOLE_CONSUMERS.map(
+        ([api, port]) => `${api}=http://127.0.0.1:${port + ctx.portOffset}`,
+      ).join(','),
+    }),
+  },
 ];
 
 /** The shared environment names of CONTRIBUTING.md, set for every service. */

@@ -26,6 +26,8 @@ export const Headers = {
   retryTier: 'fanout.retry.tier',
   retryDueAt: 'fanout.retry.due_at',
   deadLetterReason: 'fanout.dead_letter.reason',
+  /** Written by a replay (`fanout dlq replay`, the console): the dead letter it replays. */
+  replayOf: 'fanout.replay_of',
 } as const;
 
 /** Kafka headers as plain strings (the last value wins for a repeated header). */

@@ -47,6 +47,18 @@ export class RecordProcessor {
   }
 
   /**
+   * A replay of this group's own dead letter runs again although its event id is remembered
+   * (a dead letter is remembered so that a redelivery does not dead-letter it twice). Replays
+   * of other groups' dead letters stay duplicates here. One header lookup per known duplicate.
+   */
+  private replaysOwnDeadLetter(raw: IHeaders): boolean {
+    if (raw[Headers.replayOf] === undefined) return false;
+    return (
+      headerValue(raw, Headers.replayOf)?.startsWith(`${this.deps.options.groupId}.dlq:`) === true
+    );
+  }
+
+  /**
    * Handles one record to a final outcome: handled (or a known duplicate), forwarded to a
    * retry tier, or dead-lettered. Returns false only when shutdown interrupted it, so the
    * offset stays uncommitted and the record is redelivered.
@@ -93,7 +105,11 @@ export class RecordProcessor {
         events.emit('duplicate', { ...where, eventId: position });
         return true;
       }
-      if (eventId && (known ? known.has(eventId) : dedupe?.seen(eventId))) {
+      if (
+        eventId &&
+        (known ? known.has(eventId) : dedupe?.seen(eventId)) &&
+        !this.replaysOwnDeadLetter(raw)
+      ) {
         span.setAttribute('fanout.duplicate', true);
         events.emit('duplicate', { ...where, eventId });
         return true;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createApiKeyVerifier, presentedApiKey } from './api-key-auth';
+import { cookieValue, createApiKeyVerifier, presentedApiKey } from './api-key-auth';
 
 describe('API key verifier', () => {
   const verify = createApiKeyVerifier(['key-aaaaaaaaaaaaaaaa', 'key-bbbbbbbbbbbbbbbb']);
@@ -26,5 +26,18 @@ describe('API key verifier', () => {
     expect(presentedApiKey({ 'x-api-key': 'k1' })).toBe('k1');
     expect(presentedApiKey({ authorization: 'Bearer k2' })).toBe('k2');
     expect(presentedApiKey({ authorization: 'Basic abc' })).toBeUndefined();
+  });
+});
+
+describe('cookieValue', () => {
+  it('finds one cookie among several and decodes it', () => {
+    expect(
+      cookieValue('a=1; fanout_console_key=local%2Ddev%2Dkey; b=2', 'fanout_console_key'),
+    ).toBe('local-dev-key');
+  });
+
+  it('is undefined without the cookie or without a header', () => {
+    expect(cookieValue('a=1', 'fanout_console_key')).toBeUndefined();
+    expect(cookieValue(undefined, 'fanout_console_key')).toBeUndefined();
   });
 });

@@ -45,3 +45,18 @@ export function presentedApiKey(
   }
   return undefined;
 }
+
+/** The value of one cookie in a `Cookie` header, URI-decoded; undefined when absent. */
+export function cookieValue(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0 || part.slice(0, eq).trim() !== name) continue;
+    try {
+      return decodeURIComponent(part.slice(eq + 1).trim());
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}

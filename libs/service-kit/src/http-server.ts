@@ -8,7 +8,7 @@ import type {
 } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import { randomUUID } from 'node:crypto';
-import { createApiKeyVerifier, presentedApiKey } from './api-key-auth';
+import { cookieValue, createApiKeyVerifier, presentedApiKey } from './api-key-auth';
 import { GaugeRegistry } from './metrics-endpoint';
 import type { MetricsEndpoint } from './metrics-endpoint';
 import { PROBLEM_CONTENT_TYPE, ProblemError, buildProblem } from './problem';
@@ -31,6 +31,12 @@ declare module 'fastify' {
 export interface HttpServerOptions {
   logger: FastifyBaseLogger;
   apiKeys: readonly string[];
+  /**
+   * Also take the key from this cookie when no header carries one (a browser's pages, e.g.
+   * the console). The header wins. Whoever sets the cookie should make it HttpOnly and
+   * SameSite=Strict, so another site cannot make the browser send it.
+   */
+  apiKeyCookie?: string;
   /** Largest accepted request body; larger bodies get 413. */
   bodyLimitBytes?: number;
   /** Requests per key per window; exceeding it gets 429 with Retry-After. */
@@ -152,7 +158,12 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
     if (request.is404 || request.routeOptions.config.public) return;
-    const verdict = verify(presentedApiKey(request.headers));
+    const verdict = verify(
+      presentedApiKey(request.headers) ??
+        (options.apiKeyCookie
+          ? cookieValue(request.headers.cookie, options.apiKeyCookie)
+          : undefined),
+    );
     if (verdict.kind === 'missing') {
       reply.header('www-authenticate', 'ApiKey header="X-API-Key"');
       throw new ProblemError(

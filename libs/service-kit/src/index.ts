@@ -13,7 +13,7 @@ export {
 export type { FieldError, ProblemDetails } from './problem';
 export { toFieldErrors, fieldPath } from './validation-errors';
 export type { SchemaValidationIssue } from './validation-errors';
-export { createApiKeyVerifier, presentedApiKey } from './api-key-auth';
+export { createApiKeyVerifier, presentedApiKey, cookieValue } from './api-key-auth';
 export type { ApiKeyVerdict } from './api-key-auth';
 export { ReadinessChecks } from './readiness';
 export type { CheckResult, ReadinessCheck, ReadinessReport } from './readiness';

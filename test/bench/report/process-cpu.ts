@@ -31,7 +31,7 @@ export function processCpuSeconds(pid: number): number | undefined {
 export interface MeteredProcess {
   name: string;
   /** What it is in the fan-out: a service role, a platform component, or the load generator. */
-  kind: 'domain' | 'consumer' | 'sandbox' | 'saga' | 'platform' | 'load' | 'in-request';
+  kind: 'domain' | 'consumer' | 'sandbox' | 'saga' | 'ops' | 'platform' | 'load' | 'in-request';
   pid: number;
 }
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Consumer, Kafka } from 'kafkajs';
+import { publishReplay } from '@fanout/dead-letters';
 import { NonRetriableError, RetriableError } from '@fanout/errors';
 import {
   EventPublisher,
@@ -195,6 +196,55 @@ describe('consumer runtime on the real broker', () => {
     expect(duplicates).toContain(`${topic}/0/0`);
     expect(handled).toEqual([0]);
     expect(await readTopic(kafka, dlq, 2, 5_000)).toHaveLength(1);
+  });
+
+  it("a replay of the group's own dead letter runs again, while a group that handled the event keeps it a duplicate", async () => {
+    const topic = `${prefix}-replay`;
+    await createTopic(kafka, topic, 1);
+    let failing = true;
+    let failingRuns = 0;
+    let healthyRuns = 0;
+    const failingGroup = await startRuntime('replay-failing', topic, async () => {
+      failingRuns += 1;
+      if (failing)
+        throw new NonRetriableError('FANOUT_API_BAD_RESPONSE', 'the API answered nonsense');
+    });
+    const healthyGroup = await startRuntime('replay-healthy', topic, async () => {
+      healthyRuns += 1;
+    });
+    const healthyDuplicates: string[] = [];
+    healthyGroup.events.on('duplicate', ({ eventId }) => healthyDuplicates.push(eventId));
+
+    const event = testEvent('k', 1);
+    await publisher.publishBatch([
+      { topic, key: 'k', eventType: 'fanout.test.Thing', value: event },
+    ]);
+    const dlq = failingGroup.retryPolicy.deadLetterTopic;
+    const [dead] = await readTopic(kafka, dlq, 1, 30_000);
+    expect(dead, 'the dead letter').toBeDefined();
+    expect(await waitFor(() => healthyRuns === 1, 15_000)).toBe(true);
+
+    failing = false;
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    try {
+      const outcome = await publishReplay(producer, {
+        ...dead!,
+        topic: dlq,
+        timestamp: Date.now(),
+      });
+      expect(outcome.topic).toBe(topic);
+    } finally {
+      await producer.disconnect();
+    }
+
+    expect(await waitFor(() => failingRuns === 2, 30_000)).toBe(true);
+    expect(await waitFor(() => healthyDuplicates.includes(event.metadata.eventId), 15_000)).toBe(
+      true,
+    );
+    expect(healthyRuns).toBe(1);
+    // Handled this time: nothing more on the dead-letter topic.
+    expect(await readTopic(kafka, dlq, 2, 3_000)).toHaveLength(1);
   });
 
   it('dead-letters a non-retriable handler error after one attempt, with its code', async () => {

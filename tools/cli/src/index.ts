@@ -1,9 +1,20 @@
 export { main } from './main';
-export { renderWaterfall, waterfallRows } from './waterfall';
-export type { WaterfallRow } from './waterfall';
-export type { JaegerTrace, JaegerSpan } from './jaeger-trace';
-export { sagaTimeline, renderSagaTimeline } from './saga-timeline';
-export type { SagaSnapshot, SagaMessage, SagaTimeline, TimelineEntry } from './saga-timeline';
+// Moved to @fanout/inspection (shared with the console); re-exported for existing importers.
+export {
+  renderWaterfall,
+  waterfallRows,
+  sagaTimeline,
+  renderSagaTimeline,
+} from '@fanout/inspection';
+export type {
+  WaterfallRow,
+  JaegerTrace,
+  JaegerSpan,
+  SagaSnapshot,
+  SagaMessage,
+  SagaTimeline,
+  TimelineEntry,
+} from '@fanout/inspection';
 export {
   ReplayHeaders,
   parseDeadLetterId,

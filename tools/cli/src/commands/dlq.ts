@@ -1,7 +1,6 @@
-import { SpanKind, SpanStatusCode, ROOT_CONTEXT, propagation, trace } from '@opentelemetry/api';
-import type { Link } from '@opentelemetry/api';
 import { RegistryCodec } from '@fanout/contracts';
-import { Headers } from '@fanout/messaging';
+import { planReplay, publishReplay } from '@fanout/dead-letters';
+import type { ReplayOutcome } from '@fanout/dead-letters';
 import { CliError } from '../cli-error';
 import type { CliConfig } from '../config';
 import { withCliTelemetry } from '../cli-telemetry';
@@ -11,7 +10,6 @@ import {
   parseDeadLetterId,
   renderDeadLetter,
   renderDeadLetterList,
-  replayHeaders,
   replayTarget,
   summarizeDeadLetter,
   jsonReplacer,
@@ -111,17 +109,7 @@ export async function dlqShowCommand(config: CliConfig, idText: string): Promise
   return renderDeadLetter(summary, record.headers, value);
 }
 
-export interface ReplayOutcome {
-  id: string;
-  dryRun: boolean;
-  topic: string;
-  key: string | null;
-  eventId: string;
-  headers: Record<string, string>;
-  partition?: number;
-  offset?: string;
-  traceId?: string | null;
-}
+export type { ReplayOutcome } from '@fanout/dead-letters';
 
 /**
  * `fanout dlq replay <id> [--dry-run]`: re-publishes the original record (same key, same bytes,
@@ -141,17 +129,8 @@ export async function dlqReplayCommand(
   let outcome: ReplayOutcome;
   try {
     const topic = replayTarget(record);
-    const headers = replayHeaders(record);
-    const base = {
-      id: formatDeadLetterId(record),
-      dryRun,
-      topic,
-      key: record.key,
-      eventId: record.headers[Headers.messageId] ?? '?',
-    };
-    if (dryRun) outcome = { ...base, headers };
-    else
-      outcome = await withCliTelemetry(() => replay(config, kafka, record, topic, headers, base));
+    if (dryRun) outcome = planReplay(record);
+    else outcome = await withCliTelemetry(() => replay(config, kafka, record, topic));
   } finally {
     await admin.disconnect();
   }
@@ -171,42 +150,7 @@ async function replay(
   kafka: ReturnType<typeof cliKafka>,
   record: TopicRecord,
   topic: string,
-  headers: Record<string, string>,
-  base: Omit<ReplayOutcome, 'headers'>,
 ): Promise<ReplayOutcome> {
-  const tracer = trace.getTracer('@fanout/cli');
-  // Parent: the dead-lettering span (the record's traceparent); link: the first delivery.
-  const parent = propagation.extract(ROOT_CONTEXT, {
-    traceparent: record.headers[Headers.traceparent] ?? '',
-  });
-  const first = headers[ReplayHeaders.originalTraceparent];
-  const firstContext = first
-    ? trace.getSpanContext(propagation.extract(ROOT_CONTEXT, { traceparent: first }))
-    : undefined;
-  const links: Link[] = firstContext
-    ? [{ context: firstContext, attributes: { 'fanout.link': 'original delivery' } }]
-    : [];
-  const span = tracer.startSpan(
-    `replay ${topic}`,
-    {
-      kind: SpanKind.PRODUCER,
-      links,
-      attributes: {
-        'messaging.system': 'kafka',
-        'messaging.destination.name': topic,
-        'messaging.operation.type': 'send',
-        'messaging.message.id': base.eventId,
-        ...(record.key ? { 'messaging.kafka.message.key': record.key } : {}),
-        [ReplayHeaders.replayOf]: base.id,
-      },
-    },
-    parent,
-  );
-  propagation.inject(trace.setSpan(parent, span), headers, {
-    set: (carrier: Record<string, string>, key, value) => {
-      carrier[key] = value;
-    },
-  });
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   try {
     try {
@@ -214,26 +158,11 @@ async function replay(
     } catch (error) {
       throw kafkaUnreachable(config, error);
     }
-    const [meta] = await producer.send({
-      topic,
-      acks: -1,
-      messages: [{ key: record.key, value: record.value, headers }],
-    });
-    span.setStatus({ code: SpanStatusCode.OK });
-    return {
-      ...base,
-      headers,
-      partition: meta?.partition,
-      offset: meta?.baseOffset,
-      traceId: trace.isSpanContextValid(span.spanContext()) ? span.spanContext().traceId : null,
-    };
+    return await publishReplay(producer, record);
   } catch (error) {
-    span.recordException(error as Error);
-    span.setStatus({ code: SpanStatusCode.ERROR });
     if (error instanceof CliError) throw error;
     throw new CliError(`replay to ${topic} failed: ${(error as Error).message}`);
   } finally {
-    span.end();
     await producer.disconnect().catch(() => undefined);
   }
 }

@@ -5,8 +5,8 @@ import { CliError } from '../cli-error';
 import type { CliConfig } from '../config';
 import { cliKafka, connectAdmin } from '../kafka-connection';
 import { progressBar } from '../progress';
-import { renderSagaTimeline, sagaTimeline } from '../saga-timeline';
-import type { SagaMessage, SagaSnapshot } from '../saga-timeline';
+import { renderSagaTimeline, sagaTimeline } from '@fanout/inspection';
+import type { SagaMessage, SagaSnapshot } from '@fanout/inspection';
 import { readTopics } from '../topic-reader';
 
 const CHANGELOG = 'fanout.saga.state';

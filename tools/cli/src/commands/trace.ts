@@ -1,9 +1,9 @@
 import { CliError } from '../cli-error';
 import type { CliConfig } from '../config';
-import { JaegerClient } from '../jaeger-client';
+import { JaegerClient } from '@fanout/inspection';
 import { progressBar } from '../progress';
-import type { JaegerTrace } from '../jaeger-trace';
-import { renderWaterfall, waterfallRows } from '../waterfall';
+import type { JaegerTrace } from '@fanout/inspection';
+import { renderWaterfall, waterfallRows } from '@fanout/inspection';
 
 const TRACE_ID = /^[0-9a-f]{16,32}$/i;
 /**
@@ -18,7 +18,10 @@ export const AGGREGATE_TAGS = ['messaging.kafka.message.key', 'fanout.saga.id'] 
  * up as an aggregate id (the Kafka key of its events) across every service that reported spans.
  */
 export async function traceCommand(id: string, config: CliConfig): Promise<string> {
-  const jaeger = new JaegerClient(config.jaegerUrl);
+  const jaeger = new JaegerClient(config.jaegerUrl, {
+    error: (message) => new CliError(message),
+    unreachableHint: 'start the stack with `npx fanout stack up` or pass --jaeger',
+  });
   const traces = TRACE_ID.test(id)
     ? [await jaeger.trace(id)].filter((t): t is JaegerTrace => t !== undefined)
     : [];

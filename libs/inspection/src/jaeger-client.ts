@@ -1,10 +1,29 @@
 import { request } from 'undici';
-import { CliError } from './cli-error';
+import { FanoutError } from '@fanout/errors';
 import type { JaegerTrace } from './jaeger-trace';
 
-/** Reads traces from Jaeger's query API (the locally built Jaeger has no UI, so the CLI is the UI). */
+export interface JaegerClientOptions {
+  /** Builds the error thrown when Jaeger is unreachable or answers badly (the CLI's own error). */
+  error?: (message: string) => Error;
+  /** Hint appended to "not reachable" (what the caller's user should do). */
+  unreachableHint?: string;
+  timeoutMs?: number;
+}
+
+/**
+ * Reads traces from Jaeger's query API (the locally built Jaeger has no UI, so the CLI and the
+ * console are the UI). Every request is bounded by `timeoutMs` (default 10 s).
+ */
 export class JaegerClient {
-  constructor(private readonly baseUrl: string) {}
+  private readonly error: (message: string) => Error;
+  constructor(
+    private readonly baseUrl: string,
+    private readonly options: JaegerClientOptions = {},
+  ) {
+    this.error =
+      options.error ??
+      ((message) => new FanoutError('FANOUT_JAEGER_UNAVAILABLE', message, { retriable: true }));
+  }
 
   async trace(traceId: string): Promise<JaegerTrace | undefined> {
     const { status, body } = await this.get(`/api/traces/${encodeURIComponent(traceId)}`);
@@ -38,24 +57,22 @@ export class JaegerClient {
     let response;
     try {
       response = await request(`${this.baseUrl}${path}`, {
-        headersTimeout: 10_000,
-        bodyTimeout: 10_000,
+        headersTimeout: this.options.timeoutMs ?? 10_000,
+        bodyTimeout: this.options.timeoutMs ?? 10_000,
       });
     } catch (error) {
-      throw new CliError(
-        `Jaeger is not reachable at ${this.baseUrl} (${(error as Error).message}): start the stack with \`npx fanout stack up\` or pass --jaeger`,
+      throw this.error(
+        `Jaeger is not reachable at ${this.baseUrl} (${(error as Error).message})${this.options.unreachableHint ? `: ${this.options.unreachableHint}` : ''}`,
       );
     }
     const text = await response.body.text();
     if (response.statusCode === 404) return { status: 404, body: undefined };
     if (response.statusCode >= 400)
-      throw new CliError(
-        `Jaeger answered ${response.statusCode} for ${path}: ${text.slice(0, 200)}`,
-      );
+      throw this.error(`Jaeger answered ${response.statusCode} for ${path}: ${text.slice(0, 200)}`);
     try {
       return { status: response.statusCode, body: JSON.parse(text) };
     } catch {
-      throw new CliError(
+      throw this.error(
         `Jaeger at ${this.baseUrl} did not answer JSON for ${path}: is that Jaeger's query port (16686)?`,
       );
     }

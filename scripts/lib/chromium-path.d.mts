@@ -1,0 +1,1 @@
+export function chromiumPath(env?: NodeJS.ProcessEnv): string | undefined;
