@@ -1,19 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Admin, Kafka } from 'kafkajs';
+import type { DeadLetterRecord } from '@fanout/dead-letters';
 import { readHeaders } from '@fanout/messaging';
 import { CliError } from './cli-error';
 
-/** One record as the CLI reads it: headers as strings, value left as bytes. */
-export interface TopicRecord {
-  topic: string;
-  partition: number;
-  offset: string;
-  key: string | null;
-  value: Buffer | null;
-  headers: Record<string, string>;
-  /** Broker timestamp, epoch ms. */
-  timestamp: number;
-}
+/**
+ * One record as the CLI reads it: headers as strings, value left as bytes. The same shape as a
+ * dead letter's (libs/dead-letters), which the dlq commands hand these records to.
+ */
+export type TopicRecord = DeadLetterRecord;
 
 export interface ReadRequest {
   topic: string;
