@@ -80,4 +80,45 @@ describe('effects record', () => {
     record.clear('search');
     expect(record.report({ limit: 10 }).totals).toMatchObject({ effects: 1, keys: 1 });
   });
+
+  it('keeps totals exact while effects accumulate and lists only the subjects hit twice', () => {
+    const record = new EffectsRecord();
+    for (let i = 0; i < 1_000; i += 1)
+      record.record({
+        api: 'crm',
+        operation: 'upsert_contact',
+        idempotencyKey: `k${i}`,
+        subject: `u${i % 990}`,
+        resourceId: undefined,
+      });
+    record.record({
+      api: 'crm',
+      operation: 'upsert_contact',
+      idempotencyKey: 'k3',
+      subject: 'u3',
+      resourceId: undefined,
+    });
+    const report = record.report({ api: 'crm', limit: 3 });
+    expect(report.totals).toEqual({
+      effects: 1_001,
+      keys: 1_000,
+      duplicateKeys: 1,
+      subjects: 990,
+      duplicateSubjects: 10,
+    });
+    expect(report.keys).toHaveLength(3);
+    expect(report.duplicateSubjects).toEqual([
+      { api: 'crm', operation: 'upsert_contact', subject: 'u0', effects: 2 },
+      { api: 'crm', operation: 'upsert_contact', subject: 'u1', effects: 2 },
+      { api: 'crm', operation: 'upsert_contact', subject: 'u2', effects: 2 },
+    ]);
+    expect(record.report({ api: 'crm', subject: 'u3', limit: 10 }).totals).toEqual({
+      effects: 3,
+      keys: 2,
+      duplicateKeys: 1,
+      subjects: 1,
+      duplicateSubjects: 1,
+    });
+    expect(record.report({ api: 'email', limit: 10 }).totals.effects).toBe(0);
+  });
 });

@@ -20,20 +20,40 @@ interface KeyRecord {
   effects: number;
 }
 
+/** One API's effects, with its totals kept up to date on every record (no scan to report them). */
+class ApiEffects {
+  constructor(readonly name: string) {}
+  readonly byKey = new Map<string, KeyRecord>();
+  /** By `operation\0subject`. */
+  readonly bySubject = new Map<string, number>();
+  /** Subject ids hit more than once: the usual answer lists them, and it is usually empty. */
+  readonly duplicateSubjectIds = new Set<string>();
+  effects = 0;
+  duplicateKeys = 0;
+}
+
+type SubjectReport = { api: string; operation: string; subject: string; effects: number };
+
 /**
  * What tests read to prove "no duplicate effect": for each idempotency key, how many distinct
  * effects it produced (a correct client and API give 1), and per subject how many effects hit
  * it. Replays and no-op compensations are not effects.
+ *
+ * Kept per API with running totals, so a report without a key or subject filter costs as much
+ * as the keys it lists, not a scan of every effect: load benchmarks poll the totals while tens
+ * of thousands of effects accumulate, on the cores the APIs serve from.
  */
 export class EffectsRecord {
-  private readonly byKey = new Map<string, KeyRecord>();
-  private readonly bySubject = new Map<string, number>();
-  private total = 0;
+  private readonly apis = new Map<string, ApiEffects>();
 
   record(effect: Effect): void {
-    this.total += 1;
-    const id = `${effect.api}\u0000${effect.idempotencyKey}`;
-    let entry = this.byKey.get(id);
+    let api = this.apis.get(effect.api);
+    if (!api) {
+      api = new ApiEffects(effect.api);
+      this.apis.set(effect.api, api);
+    }
+    api.effects += 1;
+    let entry = api.byKey.get(effect.idempotencyKey);
     if (!entry) {
       entry = {
         api: effect.api,
@@ -42,67 +62,77 @@ export class EffectsRecord {
         subjects: [],
         effects: 0,
       };
-      this.byKey.set(id, entry);
+      api.byKey.set(effect.idempotencyKey, entry);
     }
     entry.effects += 1;
+    if (entry.effects === 2) api.duplicateKeys += 1;
     if (!entry.operations.includes(effect.operation)) entry.operations.push(effect.operation);
     if (!entry.subjects.includes(effect.subject)) entry.subjects.push(effect.subject);
-    const subjectId = `${effect.api}\u0000${effect.operation}\u0000${effect.subject}`;
-    this.bySubject.set(subjectId, (this.bySubject.get(subjectId) ?? 0) + 1);
+    const subjectId = `${effect.operation}\u0000${effect.subject}`;
+    const hits = (api.bySubject.get(subjectId) ?? 0) + 1;
+    api.bySubject.set(subjectId, hits);
+    if (hits === 2) api.duplicateSubjectIds.add(subjectId);
   }
 
   clear(api?: string): void {
-    if (!api) {
-      this.byKey.clear();
-      this.bySubject.clear();
-      this.total = 0;
-      return;
-    }
-    for (const [id, entry] of this.byKey) {
-      if (entry.api === api) {
-        this.total -= entry.effects;
-        this.byKey.delete(id);
-      }
-    }
-    for (const id of this.bySubject.keys()) {
-      if (id.startsWith(`${api}\u0000`)) this.bySubject.delete(id);
-    }
+    if (api) this.apis.delete(api);
+    else this.apis.clear();
   }
 
   /** The report for GET /_admin/effects; `limit` bounds the listed keys, never the totals. */
   report(filter: { api?: string; key?: string; subject?: string; limit: number }) {
+    const apis = filter.api
+      ? [this.apis.get(filter.api)].filter((a): a is ApiEffects => a !== undefined)
+      : [...this.apis.values()];
     const keys: KeyRecord[] = [];
-    let keyCount = 0;
-    let effects = 0;
-    let duplicateKeys = 0;
-    for (const entry of this.byKey.values()) {
-      if (filter.api && entry.api !== filter.api) continue;
-      if (filter.key && entry.idempotencyKey !== filter.key) continue;
-      if (filter.subject && !entry.subjects.includes(filter.subject)) continue;
-      keyCount += 1;
-      effects += entry.effects;
-      if (entry.effects > 1) duplicateKeys += 1;
-      if (keys.length < filter.limit) keys.push(entry);
-    }
-    const subjects: Array<{ api: string; operation: string; subject: string; effects: number }> =
-      [];
-    let subjectCount = 0;
-    let duplicateSubjects = 0;
-    for (const [id, count] of this.bySubject) {
-      const [api, operation, subject] = id.split('\u0000') as [string, string, string];
-      if (filter.api && api !== filter.api) continue;
-      if (filter.subject && subject !== filter.subject) continue;
-      subjectCount += 1;
-      if (count > 1) {
-        duplicateSubjects += 1;
-        if (subjects.length < filter.limit)
-          subjects.push({ api, operation, subject, effects: count });
+    const subjects: SubjectReport[] = [];
+    const totals = { effects: 0, keys: 0, duplicateKeys: 0, subjects: 0, duplicateSubjects: 0 };
+    for (const api of apis) {
+      if (filter.key === undefined && filter.subject === undefined) {
+        totals.effects += api.effects;
+        totals.keys += api.byKey.size;
+        totals.duplicateKeys += api.duplicateKeys;
+        totals.subjects += api.bySubject.size;
+        totals.duplicateSubjects += api.duplicateSubjectIds.size;
+        for (const entry of api.byKey.values()) {
+          if (keys.length >= filter.limit) break;
+          keys.push(entry);
+        }
+        for (const id of api.duplicateSubjectIds) {
+          if (subjects.length >= filter.limit) break;
+          subjects.push(subjectReport(api, id));
+        }
+        continue;
+      }
+      // A key or subject filter: a scan of this API's effects.
+      for (const entry of api.byKey.values()) {
+        if (filter.key !== undefined && entry.idempotencyKey !== filter.key) continue;
+        if (filter.subject !== undefined && !entry.subjects.includes(filter.subject)) continue;
+        totals.keys += 1;
+        totals.effects += entry.effects;
+        if (entry.effects > 1) totals.duplicateKeys += 1;
+        if (keys.length < filter.limit) keys.push(entry);
+      }
+      for (const [id, count] of api.bySubject) {
+        if (filter.subject !== undefined && id.slice(id.indexOf('\u0000') + 1) !== filter.subject)
+          continue;
+        totals.subjects += 1;
+        if (count > 1) {
+          totals.duplicateSubjects += 1;
+          if (subjects.length < filter.limit) subjects.push(subjectReport(api, id));
+        }
       }
     }
-    return {
-      totals: { effects, keys: keyCount, duplicateKeys, subjects: subjectCount, duplicateSubjects },
-      keys,
-      duplicateSubjects: subjects,
-    };
+    return { totals, keys, duplicateSubjects: subjects };
   }
+}
+
+function subjectReport(api: ApiEffects, id: string): SubjectReport {
+  const at = id.indexOf('\u0000');
+  return {
+    api: api.name,
+    operation: id.slice(0, at),
+    subject: id.slice(at + 1),
+    effects: api.bySubject.get(id) ?? 0,
+  };
 }
