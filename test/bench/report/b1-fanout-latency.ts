@@ -8,7 +8,7 @@ import {
   TARGETS,
   registrationBody,
 } from './bench-settings';
-import { runFanoutLoad, warmUp } from './fanout-load';
+import { failedAttemptsNote, runFanoutLoad, warmUp } from './fanout-load';
 import type { FanoutLoadResult } from './fanout-load';
 import { note, phase } from './progress';
 import { USER_EVENTS_PARTITIONS } from './service-sets';
@@ -197,7 +197,7 @@ export async function runB1(ctx: BenchContext): Promise<B1Report> {
           `${approach.id}: ${result.cpu.total.usPerEvent ?? '-'} µs CPU per event in all (${result.cpu.rows.map((r) => `${r.process} ${r.usPerEvent ?? '-'}`).join(', ')})`,
         );
       note(
-        `${approach.id}: user-facing p50/p95/p99 ${result.userFacingMs.p50}/${result.userFacingMs.p95}/${result.userFacingMs.p99} ms · all APIs done p99 ${result.allDoneMs.p99} ms · ${result.delivery.fullyDelivered}/${result.delivery.accepted} fully delivered, ${result.delivery.duplicated} duplicated`,
+        `${approach.id}: user-facing p50/p95/p99 ${result.userFacingMs.p50}/${result.userFacingMs.p95}/${result.userFacingMs.p99} ms · all APIs done p99 ${result.allDoneMs.p99} ms · ${result.delivery.fullyDelivered}/${result.delivery.accepted} fully delivered, ${result.delivery.duplicated} duplicated${failedAttemptsNote(result)}`,
       );
       approaches.push({ ...approach, result });
     } catch (error) {

@@ -1,6 +1,6 @@
 import type { BenchContext } from './bench-context';
 import { API_LATENCIES_MS, CONSUMER_ENV, TARGETS } from './bench-settings';
-import { runFanoutLoad, warmUp } from './fanout-load';
+import { failedAttemptsNote, runFanoutLoad, warmUp } from './fanout-load';
 import type { FanoutLoadResult } from './fanout-load';
 import { note, phase } from './progress';
 import { setupRecord } from './setup-record';
@@ -157,7 +157,7 @@ async function runLadder(
     const verdict = judge(result, options.b2DurationS);
     steps.push({ ...result, ...verdict });
     note(
-      `${rate}/s offered: ${result.fanoutPerSecond ?? '-'} events/s fully fanned out · ${result.delivery.fullyDelivered}/${result.delivery.accepted} delivered · all-done p99 ${result.allDoneMs.p99} ms · ${result.cpu?.total.usPerEvent ?? '-'} µs CPU per event · ${verdict.keptUp ? 'kept up' : `fell behind (${verdict.whyNot.join('; ')})`}`,
+      `${rate}/s offered: ${result.fanoutPerSecond ?? '-'} events/s fully fanned out · ${result.delivery.fullyDelivered}/${result.delivery.accepted} delivered · all-done p99 ${result.allDoneMs.p99} ms · ${result.cpu?.total.usPerEvent ?? '-'} µs CPU per event · ${verdict.keptUp ? 'kept up' : `fell behind (${verdict.whyNot.join('; ')})`}${failedAttemptsNote(result)}`,
     );
     if (!result.drained) set.clean = false;
     if (!verdict.keptUp) break;

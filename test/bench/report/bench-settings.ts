@@ -29,15 +29,18 @@ export const BENCH_API_KEY = 'bench-report-key-0000000000';
 /**
  * Service environment beyond the catalog's (deploy/local/src/services.ts). Consumers: the
  * defaults bound CRM at 64 calls in flight (API_MAX_CONCURRENT), about 210 calls/s at 300 ms,
- * below the rates measured here; Little's law asks for rate × latency in flight (900 for
- * CRM at 3,000 events/s), so the bench raises both windows, to about that
- * (wider windows only pile timed-out calls onto a CPU-starved sandbox: tried, 500/2048 made
- * the consumers' circuits flap and the sandbox refuse connections on this machine). user-service: its per-key rate
- * limit (1,000 per second by default) would answer 429 to the load itself.
+ * below the rates measured here; Little's law asks for rate × latency in flight (256 for
+ * CRM holds 850 events/s at 300 ms, above what two cores reach), so the bench raises both
+ * windows to that. Wider windows only pile timed-out calls onto a CPU-starved sandbox: 1,024
+ * calls in flight per API let every backlog reach the sandbox at once, its answers took over
+ * the 5 s timeout, and the consumers' circuits flapped (the ledger showed thousands of failed
+ * attempts per 20 s step at 250/s; with 256, none at 1% sampling at 250, 500 or 1,000/s,
+ * 2026-12-07). user-service: its per-key rate limit (1,000 per second by default) would answer
+ * 429 to the load itself.
  */
 export const CONSUMER_ENV: Record<string, string> = {
   CONSUMER_CONCURRENCY: '200',
-  API_MAX_CONCURRENT: '1024',
+  API_MAX_CONCURRENT: '256',
   BATCH_MAX_SIZE: '100',
   BATCH_LINGER_MS: '20',
   DEDUPE_ENABLED: 'true',

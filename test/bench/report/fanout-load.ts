@@ -67,7 +67,13 @@ export interface FanoutLoadResult {
   republished: number;
   /** Up to five distinct answers that were not 201 (status and start of the body). */
   refusals: string[];
-  ledger?: { records: number; readSeconds: number; complete: boolean };
+  ledger?: {
+    records: number;
+    /** Attempts that did not succeed, by `api outcome errorCode`. */
+    failedAttempts: Record<string, number>;
+    readSeconds: number;
+    complete: boolean;
+  };
   loadAverage: { before: number[]; after: number[] };
   startedAt: string;
   /** CPU per process from the first request until every API was done, per event fully fanned out. */
@@ -232,6 +238,7 @@ export async function runFanoutLoad(options: FanoutLoadOptions): Promise<FanoutL
     republished = collected.republished;
     ledger = {
       records: collected.ledgerRecords,
+      failedAttempts: collected.failedAttempts,
       readSeconds: collected.readSeconds,
       complete: collected.complete,
     };
@@ -293,4 +300,27 @@ export async function runFanoutLoad(options: FanoutLoadOptions): Promise<FanoutL
     startedAt,
     ...(meter ? { cpu: meter.table(delivery.fullyDelivered) } : {}),
   };
+}
+
+const failedKinds = (result: Pick<FanoutLoadResult, 'ledger'>): [string, number][] =>
+  Object.entries(result.ledger?.failedAttempts ?? {}).sort((a, b) => b[1] - a[1]);
+
+/** The ledger's failed attempts of a run as one progress-line fragment ('' when none). */
+export function failedAttemptsNote(result: Pick<FanoutLoadResult, 'ledger'>): string {
+  const failed = failedKinds(result);
+  if (failed.length === 0) return '';
+  return ` · failed attempts: ${failed.map(([what, n]) => `${what} ×${n}`).join(', ')}`;
+}
+
+/**
+ * The ledger's failed attempts for a report cell: the total and the two commonest kinds
+ * (`0` when every attempt succeeded, `–` for a run measured without the ledger).
+ */
+export function failedAttemptsCell(result: Pick<FanoutLoadResult, 'ledger'>): string {
+  if (!result.ledger?.failedAttempts) return '–';
+  const failed = failedKinds(result);
+  const total = failed.reduce((n, [, count]) => n + count, 0);
+  if (total === 0) return '0';
+  const top = failed.slice(0, 2).map(([what, n]) => `${what} ${n.toLocaleString('en-US')}`);
+  return `${total.toLocaleString('en-US')} (${top.join(', ')}${failed.length > 2 ? ', …' : ''})`;
 }

@@ -26,6 +26,8 @@ export interface CollectedTimings {
   /** Expected users whose event appeared more than once on the user topic. */
   republished: number;
   ledgerRecords: number;
+  /** Attempts that did not succeed, by `api outcome errorCode` (e.g. `email RETRY FANOUT_API_TIMEOUT`). */
+  failedAttempts: Record<string, number>;
   readSeconds: number;
   complete: boolean;
 }
@@ -34,6 +36,7 @@ interface LedgerValue {
   api: string;
   eventIds: string[];
   outcome: string;
+  errorCode: string | null;
   latencyMs: number;
   startedAt: number | Date;
 }
@@ -94,6 +97,7 @@ export class FanoutRecordReader {
     >();
     const position = new Map<string, bigint>();
     let ledgerRecords = 0;
+    const failedAttempts: Record<string, number> = {};
     let lastRecordAt = Date.now();
     const consumer = this.kafka.consumer({
       groupId: uniqueName('bench-report-reader'),
@@ -131,7 +135,12 @@ export class FanoutRecordReader {
               ledgerRecords += 1;
               const decoded = await this.codec.decode(message.value);
               const record = decoded.value as LedgerValue;
-              if (record.outcome !== 'SUCCESS' || !isApi(record.api)) continue;
+              if (record.outcome !== 'SUCCESS') {
+                const what = `${record.api} ${record.outcome} ${record.errorCode ?? '-'}`;
+                failedAttempts[what] = (failedAttempts[what] ?? 0) + 1;
+                continue;
+              }
+              if (!isApi(record.api)) continue;
               const startedAt =
                 record.startedAt instanceof Date ? record.startedAt.getTime() : record.startedAt;
               const doneAt = startedAt + record.latencyMs;
@@ -187,6 +196,7 @@ export class FanoutRecordReader {
         byUser,
         republished: [...seenUser.values()].filter((n) => n > 1).length,
         ledgerRecords,
+        failedAttempts,
         readSeconds: (Date.now() - started) / 1000,
         complete: isComplete,
       };

@@ -6,6 +6,7 @@ import type { B2Report } from './b2-throughput';
 import type { B3Report } from './b3-runtime';
 import type { B4Report } from './b4-saga';
 import type { FanoutLoadResult } from './fanout-load';
+import { failedAttemptsCell } from './fanout-load';
 import { API_LATENCIES_MS, TARGETS } from './bench-settings';
 import type { LatencySummary } from './latency-summary';
 import { barChartSvg } from './svg-bar-chart';
@@ -219,7 +220,7 @@ ${table(
 
 ![B1 time until all four APIs are done](${chartDir}/b1-all-apis-done.svg)
 
-${refusalNotes(report)}${eventDriven ? `When each API was done with an event, Fanout path (from the POST's scheduled time):\n\n${perApi}\n` : ''}
+${refusalNotes(report)}${failedAttemptsLine(report)}${eventDriven ? `When each API was done with an event, Fanout path (from the POST's scheduled time):\n\n${perApi}\n` : ''}
 How it is measured:
 
 - Load: ${s.load}. Connections: ${Object.entries(s.connections as Record<string, number>)
@@ -232,6 +233,15 @@ How it is measured:
 - Tracing: ${s.sampling}. In-request client: ${s.inRequestClient}.
 - Services: ${envLine(report.services)}; user-events topic ${s.userEventsTopicPartitions ?? '–'} partitions.
 `;
+}
+
+/** Failed API attempts of each Fanout approach, from its call ledger (none for in-request ones). */
+function failedAttemptsLine(report: B1Report): string {
+  const measured = report.approaches.filter((a) => a.result?.ledger?.failedAttempts);
+  if (measured.length === 0) return '';
+  return `Failed API attempts in the call ledger (retried or dead-lettered; the Fanout approaches): ${measured
+    .map((a) => `${a.name} ${failedAttemptsCell(a.result!)}`)
+    .join('; ')}.\n\n`;
 }
 
 function b2Section(report: B2Report, chartDir: string): string {
@@ -250,6 +260,7 @@ function b2Section(report: B2Report, chartDir: string): string {
           'all done p99 ms',
           'tail s',
           'delivered / lost / duplicated',
+          'failed API attempts (ledger)',
           'kept up',
           'load avg before → after',
         ],
@@ -263,10 +274,11 @@ function b2Section(report: B2Report, chartDir: string): string {
           ms(step.allDoneMs.p99),
           step.tailMs === null ? '–' : fmt(step.tailMs / 1000, 1),
           `${fmt(step.delivery.fullyDelivered)} / ${fmt(step.delivery.lost)} / ${fmt(step.delivery.duplicated)}`,
+          failedAttemptsCell(step),
           step.keptUp ? 'yes' : `no: ${step.whyNot.join('; ')}`,
           loadPair(step.loadAverage),
         ]),
-        ['r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l', 'l', 'l'],
+        ['r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l', 'l', 'l', 'l'],
       )}\n\nSustained: **${sampling.sustainedPerSecond === null ? 'no step kept up' : `${fmt(sampling.sustainedPerSecond)} events/s`}**; highest measured fan-out rate ${fmt(sampling.peakPerSecond)} events/s.${sampling.error ? ` Stopped early: ${sampling.error.split('\n')[0]}.` : ''}\n`,
     );
   }
@@ -278,7 +290,7 @@ function b2Section(report: B2Report, chartDir: string): string {
 ${s.npmStartDefaults ?? ''}. ${d.steps
         .map(
           (step) =>
-            `${fmt(step.offeredRate)}/s offered: ${fmt(step.fanoutPerSecond)} events/s fully fanned out, POST p99 ${ms(step.userFacingMs.p99)} ms, all done p99 ${ms(step.allDoneMs.p99)} ms, ${fmt(step.delivery.fullyDelivered)} / ${fmt(step.delivery.lost)} / ${fmt(step.delivery.duplicated)} delivered / lost / duplicated, ${step.keptUp ? 'kept up' : `fell behind (${step.whyNot.join('; ')})`}`,
+            `${fmt(step.offeredRate)}/s offered: ${fmt(step.fanoutPerSecond)} events/s fully fanned out, POST p99 ${ms(step.userFacingMs.p99)} ms, all done p99 ${ms(step.allDoneMs.p99)} ms, ${fmt(step.delivery.fullyDelivered)} / ${fmt(step.delivery.lost)} / ${fmt(step.delivery.duplicated)} delivered / lost / duplicated, failed API attempts ${failedAttemptsCell(step)}, ${step.keptUp ? 'kept up' : `fell behind (${step.whyNot.join('; ')})`}`,
         )
         .join(
           '; ',

@@ -37,6 +37,8 @@ const HELP = `npm run bench -- [options]
   --duration=30        B1 measured seconds per approach
   --b2-rates=250,...   B2 offered rates, stepped up until the fan-out falls behind
   --b2-duration=20     B2 seconds per step
+  --warmup-rate=250    unmeasured load after each set of services starts, req/s
+  --warmup-s=15        its seconds (JIT of the services and the broker, connections, statements)
   --defaults-rate=200  B2's step with npm start's own settings (log level, sampling), req/s
   --b3-reps=2          B3 repetitions per consumer (median reported)
   --port-offset=14000  the "bench" stack's port offset (every port below 32768)
@@ -64,6 +66,8 @@ export function parseReportOptions(argv: string[]): ReportOptions {
       duration: { type: 'string' },
       'b2-rates': { type: 'string' },
       'b2-duration': { type: 'string' },
+      'warmup-rate': { type: 'string' },
+      'warmup-s': { type: 'string' },
       'b3-reps': { type: 'string' },
       'defaults-rate': { type: 'string' },
       'port-offset': { type: 'string', default: '14000' },
@@ -104,8 +108,11 @@ export function parseReportOptions(argv: string[]): ReportOptions {
     only: only as BenchmarkId[],
     rate: positive('rate', values.rate, 500),
     durationS: positive('duration', values.duration, quick ? 5 : 30),
-    warmupRate: 100,
-    warmupS: quick ? 2 : 5,
+    // Every service and the broker have handled a few thousand registrations (connections
+    // open, code optimized) before the first measured step. It was 100/s for 5 s; the longer
+    // warm-up did not make the first step's CPU per event fall (docs/benchmarks.md).
+    warmupRate: positive('warmup-rate', values['warmup-rate'], quick ? 100 : 250),
+    warmupS: positive('warmup-s', values['warmup-s'], quick ? 2 : 15),
     b2Rates,
     b2DurationS: positive('b2-duration', values['b2-duration'], quick ? 5 : 20),
     b2Samplings: [0.01, 1],
