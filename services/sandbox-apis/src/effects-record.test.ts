@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { EffectsRecord } from './effects-record';
+import type { Effect } from './effects-record';
+
+const effect = (
+  api: string,
+  operation: string,
+  idempotencyKey: string,
+  subject: string,
+): Effect => ({ api, operation, idempotencyKey, subject, resourceId: undefined });
 
 describe('effects record', () => {
   it('counts effects per key and flags keys and subjects hit more than once', () => {
@@ -60,20 +68,8 @@ describe('effects record', () => {
   it('bounds the listing but never the totals, and clears per API', () => {
     const record = new EffectsRecord();
     for (let i = 0; i < 5; i += 1)
-      record.record({
-        api: 'search',
-        operation: 'upsert_document',
-        idempotencyKey: `k${i}`,
-        subject: `d${i}`,
-        resourceId: undefined,
-      });
-    record.record({
-      api: 'email',
-      operation: 'send_message',
-      idempotencyKey: 'e',
-      subject: 's',
-      resourceId: undefined,
-    });
+      record.record(effect('search', 'upsert_document', `k${i}`, `d${i}`));
+    record.record(effect('email', 'send_message', 'e', 's'));
     const report = record.report({ limit: 2 });
     expect(report.keys).toHaveLength(2);
     expect(report.totals.effects).toBe(6);
@@ -84,20 +80,8 @@ describe('effects record', () => {
   it('keeps totals exact while effects accumulate and lists only the subjects hit twice', () => {
     const record = new EffectsRecord();
     for (let i = 0; i < 1_000; i += 1)
-      record.record({
-        api: 'crm',
-        operation: 'upsert_contact',
-        idempotencyKey: `k${i}`,
-        subject: `u${i % 990}`,
-        resourceId: undefined,
-      });
-    record.record({
-      api: 'crm',
-      operation: 'upsert_contact',
-      idempotencyKey: 'k3',
-      subject: 'u3',
-      resourceId: undefined,
-    });
+      record.record(effect('crm', 'upsert_contact', `k${i}`, `u${i % 990}`));
+    record.record(effect('crm', 'upsert_contact', 'k3', 'u3'));
     const report = record.report({ api: 'crm', limit: 3 });
     expect(report.totals).toEqual({
       effects: 1_001,
@@ -119,6 +103,8 @@ describe('effects record', () => {
       subjects: 1,
       duplicateSubjects: 1,
     });
+    // An empty filter (`?key=`) filters nothing.
+    expect(record.report({ api: 'crm', key: '', limit: 1 }).totals.keys).toBe(1_000);
     expect(record.report({ api: 'email', limit: 10 }).totals.effects).toBe(0);
   });
 });

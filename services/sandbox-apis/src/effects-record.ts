@@ -84,55 +84,70 @@ export class EffectsRecord {
     const apis = filter.api
       ? [this.apis.get(filter.api)].filter((a): a is ApiEffects => a !== undefined)
       : [...this.apis.values()];
-    const keys: KeyRecord[] = [];
-    const subjects: SubjectReport[] = [];
-    const totals = { effects: 0, keys: 0, duplicateKeys: 0, subjects: 0, duplicateSubjects: 0 };
+    const found = emptyReport();
+    // An empty key or subject (`?key=`) filters nothing, as before.
+    const unfiltered = !filter.key && !filter.subject;
     for (const api of apis) {
-      if (filter.key === undefined && filter.subject === undefined) {
-        totals.effects += api.effects;
-        totals.keys += api.byKey.size;
-        totals.duplicateKeys += api.duplicateKeys;
-        totals.subjects += api.bySubject.size;
-        totals.duplicateSubjects += api.duplicateSubjectIds.size;
-        for (const entry of api.byKey.values()) {
-          if (keys.length >= filter.limit) break;
-          keys.push(entry);
-        }
-        for (const id of api.duplicateSubjectIds) {
-          if (subjects.length >= filter.limit) break;
-          subjects.push(subjectReport(api, id));
-        }
-        continue;
-      }
-      // A key or subject filter: a scan of this API's effects.
-      for (const entry of api.byKey.values()) {
-        if (filter.key !== undefined && entry.idempotencyKey !== filter.key) continue;
-        if (filter.subject !== undefined && !entry.subjects.includes(filter.subject)) continue;
-        totals.keys += 1;
-        totals.effects += entry.effects;
-        if (entry.effects > 1) totals.duplicateKeys += 1;
-        if (keys.length < filter.limit) keys.push(entry);
-      }
-      for (const [id, count] of api.bySubject) {
-        if (filter.subject !== undefined && id.slice(id.indexOf('\u0000') + 1) !== filter.subject)
-          continue;
-        totals.subjects += 1;
-        if (count > 1) {
-          totals.duplicateSubjects += 1;
-          if (subjects.length < filter.limit) subjects.push(subjectReport(api, id));
-        }
-      }
+      if (unfiltered) addRunningTotals(found, api, filter.limit);
+      else addMatches(found, api, filter);
     }
-    return { totals, keys, duplicateSubjects: subjects };
+    return found;
   }
 }
 
-function subjectReport(api: ApiEffects, id: string): SubjectReport {
-  const at = id.indexOf('\u0000');
+type Filter = { key?: string; subject?: string; limit: number };
+
+/** An empty report; its shape is the answer of GET /_admin/effects. */
+function emptyReport() {
   return {
-    api: api.name,
-    operation: id.slice(0, at),
-    subject: id.slice(at + 1),
-    effects: api.bySubject.get(id) ?? 0,
+    totals: { effects: 0, keys: 0, duplicateKeys: 0, subjects: 0, duplicateSubjects: 0 },
+    keys: [] as KeyRecord[],
+    duplicateSubjects: [] as SubjectReport[],
   };
+}
+
+type Report = ReturnType<typeof emptyReport>;
+
+/** No key or subject filter: the running totals, and the first keys and duplicate subjects. */
+function addRunningTotals(report: Report, api: ApiEffects, limit: number): void {
+  const { totals } = report;
+  totals.effects += api.effects;
+  totals.keys += api.byKey.size;
+  totals.duplicateKeys += api.duplicateKeys;
+  totals.subjects += api.bySubject.size;
+  totals.duplicateSubjects += api.duplicateSubjectIds.size;
+  for (const entry of api.byKey.values()) {
+    if (report.keys.length >= limit) break;
+    report.keys.push(entry);
+  }
+  for (const id of api.duplicateSubjectIds) {
+    if (report.duplicateSubjects.length >= limit) break;
+    report.duplicateSubjects.push(subjectReport(api, id, api.bySubject.get(id) ?? 0));
+  }
+}
+
+/** A key or subject filter: a scan of this API's keys and subjects. */
+function addMatches(report: Report, api: ApiEffects, filter: Filter): void {
+  const { totals } = report;
+  for (const entry of api.byKey.values()) {
+    if (filter.key && entry.idempotencyKey !== filter.key) continue;
+    if (filter.subject && !entry.subjects.includes(filter.subject)) continue;
+    totals.keys += 1;
+    totals.effects += entry.effects;
+    if (entry.effects > 1) totals.duplicateKeys += 1;
+    if (report.keys.length < filter.limit) report.keys.push(entry);
+  }
+  for (const [id, count] of api.bySubject) {
+    if (filter.subject && id.slice(id.indexOf('\u0000') + 1) !== filter.subject) continue;
+    totals.subjects += 1;
+    if (count <= 1) continue;
+    totals.duplicateSubjects += 1;
+    if (report.duplicateSubjects.length < filter.limit)
+      report.duplicateSubjects.push(subjectReport(api, id, count));
+  }
+}
+
+function subjectReport(api: ApiEffects, id: string, effects: number): SubjectReport {
+  const at = id.indexOf('\u0000');
+  return { api: api.name, operation: id.slice(0, at), subject: id.slice(at + 1), effects };
 }

@@ -45,11 +45,13 @@ export async function openLoopLoad(options: {
   const start = performance.now();
   const startEpoch = Date.now();
   let next = 0;
+  /** When request n is due (performance.now() time). */
+  const dueAt = (n: number): number => start + (n * 1000) / options.rate;
   await new Promise<void>((resolve) => {
     const tick = () => {
       const now = performance.now();
-      while (next < total && start + (next * 1000) / options.rate <= now) {
-        const due = start + (next * 1000) / options.rate;
+      while (next < total && dueAt(next) <= now) {
+        const due = dueAt(next);
         const n = next;
         const body = options.body(next);
         next += 1;
@@ -78,7 +80,7 @@ export async function openLoopLoad(options: {
       if (next >= total) resolve();
       // Wake when the next request is due, not every millisecond: at 250/s a 1 ms loop woke
       // four times per request and cost the load generator more CPU than its requests.
-      else setTimeout(tick, Math.max(1, start + (next * 1000) / options.rate - performance.now()));
+      else setTimeout(tick, Math.max(1, dueAt(next) - performance.now()));
     };
     tick();
   });
