@@ -152,23 +152,24 @@ export async function httpReady(url: string): Promise<void> {
 }
 
 /**
- * Retries `check` until it passes or `timeoutMs` passes. `stillRunning` lets a dead process
- * fail the wait at once instead of after the whole timeout.
+ * Retries `check` until it passes or `timeoutMs` passes. `whyGone` (e.g. `notOurs` of the
+ * process) lets a dead process fail the wait at once, saying why, instead of after the timeout.
  */
 export async function waitUntil(
   check: () => Promise<void>,
   {
     timeoutMs,
     intervalMs = 500,
-    stillRunning,
-  }: { timeoutMs: number; intervalMs?: number; stillRunning?: () => boolean },
+    whyGone,
+  }: { timeoutMs: number; intervalMs?: number; whyGone?: () => string | undefined },
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
-    if (stillRunning && !stillRunning())
+    const gone = whyGone?.();
+    if (gone !== undefined)
       throw new Error(
-        `the process exited${last ? ` (last check: ${(last as Error).message})` : ''}`,
+        `the process is gone: ${gone}${last ? ` (last check: ${(last as Error).message})` : ''}`,
       );
     try {
       await check();

@@ -7,7 +7,7 @@ import { kafkaBrokerCount, kafkaRoundTrip, waitUntil } from './health-checks';
 import { kafkaLog4j2Yaml, kafkaServerProperties } from './kafka-config';
 import { PlatformError } from './platform-error';
 import { assertPortsFree, isPortFree } from './port-owner';
-import { isOurs, logTail, spawnManaged, type ManagedProcess } from './process-supervisor';
+import { isOurs, logTail, notOurs, spawnManaged, type ManagedProcess } from './process-supervisor';
 import type { RunContext } from './run-context';
 import { scramFormatArgs } from './secure-kafka';
 import { componentPorts, endpointsOf, type BrokerNode } from './topology';
@@ -161,7 +161,10 @@ export async function ensureKafka(ctx: RunContext): Promise<'already-healthy' | 
     await waitUntil(() => kafkaRoundTrip(brokers, replication, 15_000, ctx.secure?.client), {
       timeoutMs: ctx.timeouts.kafkaMs,
       intervalMs: 1000,
-      stillRunning: () => procs.every((p) => p !== undefined && isOurs(p)),
+      whyGone: () =>
+        procs
+          .map((p) => (p === undefined ? 'a broker was never started' : notOurs(p)))
+          .find(Boolean),
     });
   } catch (error) {
     throw unhealthy(ctx, topology.brokers, error);
@@ -208,7 +211,7 @@ export async function restartBroker(ctx: RunContext, nodeId: number): Promise<vo
         if (count < ctx.topology.brokers.length)
           throw new Error(`${count} of ${ctx.topology.brokers.length} brokers registered`);
       },
-      { timeoutMs: ctx.timeouts.kafkaMs, intervalMs: 1000, stillRunning: () => isOurs(proc) },
+      { timeoutMs: ctx.timeouts.kafkaMs, intervalMs: 1000, whyGone: () => notOurs(proc) },
     );
   } catch (error) {
     throw unhealthy(ctx, [node], error);

@@ -23,6 +23,7 @@ import { assertPortsFree } from './port-owner';
 import { findJava } from './prerequisites';
 import {
   isOurs,
+  notOurs,
   logTail,
   signalManaged,
   spawnManaged,
@@ -181,11 +182,11 @@ async function ensureRegistry(ctx: RunContext): Promise<'already-healthy' | 'sta
   try {
     await waitUntil(() => registryReady(url), {
       timeoutMs: ctx.timeouts.registryMs,
-      stillRunning: () => isOurs(p),
+      whyGone: () => notOurs(p),
     });
     await waitUntil(() => setGlobalCompatibility(url), {
       timeoutMs: 15_000,
-      stillRunning: () => isOurs(p),
+      whyGone: () => notOurs(p),
     });
   } catch (error) {
     throw unhealthy('registry', p, error);
@@ -218,7 +219,7 @@ async function ensureJaeger(ctx: RunContext): Promise<'already-healthy' | 'start
   try {
     await waitUntil(() => jaegerReady(url), {
       timeoutMs: ctx.timeouts.jaegerMs,
-      stillRunning: () => isOurs(p),
+      whyGone: () => notOurs(p),
     });
   } catch (error) {
     throw unhealthy('jaeger', p, error);

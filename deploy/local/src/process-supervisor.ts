@@ -36,12 +36,55 @@ function readStartTicks(pid: number): string | undefined {
   }
 }
 
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * argv of a process just spawned, once the kernel has set it up. spawn() returns when the
+ * child's close-on-exec descriptors are closed, which in execve() comes before the new program's
+ * argument pages exist: a read in that window gives an empty /proc/<pid>/cmdline. Recorded as the
+ * identity, that empty argv made `isOurs` false for a live process (CI, loaded: "jaeger did not
+ * become healthy: the process exited", and the process was left running). So an empty read is
+ * retried for up to `timeoutMs`; a process already gone, or one that never shows an argv, gets
+ * the argv it was started with.
+ */
+export function settledCmdline(
+  pid: number,
+  started: string[],
+  {
+    read = readCmdline,
+    sleep = (ms: number) => void Atomics.wait(pause, 0, 0, ms),
+    timeoutMs = 2_000,
+  }: {
+    read?: (pid: number) => string[] | undefined;
+    sleep?: (ms: number) => void;
+    timeoutMs?: number;
+  } = {},
+): string[] {
+  for (let waited = 0; ; waited += 5) {
+    const argv = read(pid);
+    if (argv === undefined) return started;
+    if (argv.length > 0) return argv;
+    if (waited >= timeoutMs) return started;
+    sleep(5);
+  }
+}
+
+/** Why `proc` is no longer the very process we started (start time and argv), or undefined. */
+export function notOurs(proc: ManagedProcess): string | undefined {
+  const ticks = readStartTicks(proc.pid);
+  if (ticks === undefined) return `pid ${proc.pid} has exited`;
+  if (ticks !== proc.startTicks)
+    return `pid ${proc.pid} belongs to a later process (start tick ${ticks}, ours ${proc.startTicks})`;
+  const cmdline = readCmdline(proc.pid);
+  if (cmdline === undefined) return `pid ${proc.pid} has exited`;
+  if (cmdline.join('\0') !== proc.cmdline.join('\0'))
+    return `pid ${proc.pid} runs "${cmdline.join(' ')}", not the recorded "${proc.cmdline.join(' ')}"`;
+  return undefined;
+}
+
 /** True only if `pid` is still the very process we started (same start time and argv). */
 export function isOurs(proc: ManagedProcess): boolean {
-  const ticks = readStartTicks(proc.pid);
-  if (ticks === undefined || ticks !== proc.startTicks) return false;
-  const cmdline = readCmdline(proc.pid);
-  return cmdline !== undefined && cmdline.join('\0') === proc.cmdline.join('\0');
+  return notOurs(proc) === undefined;
 }
 
 export interface SpawnSpec {
@@ -73,7 +116,7 @@ export function spawnManaged(spec: SpawnSpec): ManagedProcess {
     return {
       name: spec.name,
       pid,
-      cmdline: readCmdline(pid) ?? [spec.command, ...spec.args],
+      cmdline: settledCmdline(pid, [spec.command, ...spec.args]),
       startTicks: readStartTicks(pid) ?? '',
       logFile: spec.logFile,
       startedAt: new Date().toISOString(),

@@ -5,7 +5,7 @@ import { PlatformError } from './platform-error';
 import { compiledServiceEntry } from './service-build';
 import { applyNice, rolePriority } from './process-priority';
 import { assertPortsFree } from './port-owner';
-import { isOurs, logTail, spawnManaged } from './process-supervisor';
+import { isOurs, logTail, notOurs, spawnManaged } from './process-supervisor';
 import type { RunContext } from './run-context';
 import { clientEnv } from './secure-kafka';
 import {
@@ -74,7 +74,7 @@ async function ensureService(
     try {
       await waitUntil(() => httpReady(url), {
         timeoutMs: ctx.timeouts.serviceMs,
-        stillRunning: () => isOurs(existing),
+        whyGone: () => notOurs(existing),
       });
       return { name: spec.name, outcome: 'already-ready', url };
     } catch (error) {
@@ -114,7 +114,7 @@ async function ensureService(
     try {
       await waitUntil(() => httpReady(url), {
         timeoutMs: ctx.timeouts.serviceMs,
-        stillRunning: () => isOurs(proc),
+        whyGone: () => notOurs(proc),
       });
       if (nice !== 0) applyNice(proc.pid, nice);
       break;
