@@ -160,6 +160,12 @@ export async function startConsumerService<C extends ConsumerServiceEnv, A>(
         file: join(config.DATA_DIR, `${definition.name}-view-${view.name}.db`),
         logger: logger.child({ component: 'view', view: view.name }),
         groupPrefix: groupId,
+        // The view reader batches its fetches as the consumer does.
+        fetch: {
+          busyMinBytes: config.CONSUMER_FETCH_MIN_BYTES,
+          busyMaxWaitMs: config.CONSUMER_FETCH_MAX_WAIT_MS,
+          idleMaxWaitMs: config.CONSUMER_FETCH_IDLE_WAIT_MS,
+        },
       });
       tables.push({ view, table: table as GlobalTable<unknown> });
       return table;

@@ -46,6 +46,8 @@ describe('GlobalTableStore', () => {
         { key: 'u-3', row: circular },
       ]),
     ).toThrow();
+    // Nothing of the batch is staged either (apply stages, then flushes).
+    expect(store.pending).toBe(0);
     expect(store.get('u-2')).toBeUndefined();
     expect(store.positions().get(0)).toBe(1n);
   });
@@ -58,5 +60,44 @@ describe('GlobalTableStore', () => {
     const other = new GlobalTableStore<unknown>(path, 'users-v2');
     expect(other.count()).toBe(0);
     expect(other.positions().size).toBe(0);
+  });
+});
+
+describe('GlobalTableStore write-behind', () => {
+  it('serves staged rows at once and writes rows and positions to the file only on flush', () => {
+    const path = file();
+    const store = new GlobalTableStore<{ email: string }>(path, 'users');
+    store.stage(0, 2n, [
+      { key: 'u-1', row: { email: 'a@x' } },
+      { key: 'u-2', row: { email: 'b@x' } },
+    ]);
+    store.stage(1, 5n, [{ key: 'u-1', row: null }]);
+    expect(store.get('u-1')).toBeUndefined();
+    expect(store.get('u-2')).toEqual({ email: 'b@x' });
+    expect(store.pending).toBe(4);
+    // Another connection to the file sees nothing yet: a crash now loses rows and positions.
+    const reader = new GlobalTableStore<{ email: string }>(path, 'users');
+    expect(reader.get('u-2')).toBeUndefined();
+    expect(reader.positions().size).toBe(0);
+    store.flush();
+    expect(store.pending).toBe(0);
+    expect(reader.get('u-2')).toEqual({ email: 'b@x' });
+    expect(reader.get('u-1')).toBeUndefined();
+    expect([...reader.positions()]).toEqual([
+      [0, 2n],
+      [1, 5n],
+    ]);
+    reader.close();
+    store.close();
+  });
+
+  it('close writes what is staged', () => {
+    const path = file();
+    const store = new GlobalTableStore<{ n: number }>(path, 'users');
+    store.stage(3, 9n, [{ key: 'k', row: { n: 1 } }]);
+    store.close();
+    const again = new GlobalTableStore<{ n: number }>(path, 'users');
+    expect(again.get('k')).toEqual({ n: 1 });
+    expect(again.positions().get(3)).toBe(9n);
   });
 });
