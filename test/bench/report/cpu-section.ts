@@ -36,7 +36,9 @@ export function cpuTable(columns: readonly CpuColumn[]): string {
     name,
     ...columns.map((c) => {
       const r = c.cpu.rows.find((x) => x.process === name);
-      return r ? `${fmt(r.usPerEvent)} (${r.cores.toFixed(2)} cores)` : '–';
+      if (!r) return '–';
+      const jit = r.jitUsPerEvent ? `; JIT ${fmt(r.jitUsPerEvent)}` : '';
+      return `${fmt(r.usPerEvent)} (${r.cores.toFixed(2)} cores${jit})`;
     }),
     targetOf(name),
   ]);
@@ -120,7 +122,7 @@ export function cpuSection(
   const compare = beforeAfterTable(beforeB2, b2, samplingForTarget);
   return `## CPU per event, per process
 
-µs of CPU per event fully fanned out to the four APIs, and the average cores each process used over the window. This is the figure that stays steady on a noisy machine; throughput follows from it (two cores give 2,000,000 µs per second). How: ${how}.
+µs of CPU per event fully fanned out to the four APIs, and the average cores each process used over the window. "JIT" is the part of a JVM's figure its JIT compiler threads used (at least): the bench starts the broker fresh, and a fresh JVM compiles for minutes, so the broker's first steps carry start-up cost that a long-running broker does not. This is the figure that stays steady on a noisy machine; throughput follows from it (two cores give 2,000,000 µs per second). How: ${how}.
 
 ${cpuTable(columns)}
 

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Clock ticks per second of /proc/<pid>/stat's time fields (USER_HZ, 100 on Linux). */
 const TICKS_PER_SECOND = (() => {
@@ -28,6 +28,35 @@ export function processCpuSeconds(pid: number): number | undefined {
   return ticks / TICKS_PER_SECOND;
 }
 
+/** Thread names (/proc/<pid>/task/<tid>/comm, 15 characters) of the JVM's JIT compilers. */
+const JIT_THREAD = /^C[12] CompilerThre/;
+
+/**
+ * CPU seconds the JVM's JIT compiler threads of a process have used (0 for a process without
+ * them, e.g. node, whose compiler shares V8's worker threads with the GC). A lower bound: the
+ * JVM stops idle compiler threads, and a stopped thread's time is no longer listed per thread.
+ */
+export function jitCpuSeconds(pid: number): number {
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return 0;
+  }
+  let ticks = 0;
+  for (const tid of tids) {
+    try {
+      if (!JIT_THREAD.test(readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8'))) continue;
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return ticks / TICKS_PER_SECOND;
+}
+
 export interface MeteredProcess {
   name: string;
   /** What it is in the fan-out: a service role, a platform component, or the load generator. */
@@ -43,6 +72,11 @@ export interface CpuRow {
   usPerEvent: number | null;
   /** Average cores it used over the step. */
   cores: number;
+  /**
+   * Of `usPerEvent`, what its JIT compiler threads used (JVMs only; absent when none): a
+   * freshly started broker compiles for minutes, which is start-up cost, not per-event cost.
+   */
+  jitUsPerEvent?: number;
 }
 
 export interface CpuTable {
@@ -56,6 +90,7 @@ export interface CpuTable {
 interface Reading {
   at: number;
   perPid: Map<number, number | undefined>;
+  jitPerPid: Map<number, number>;
   self: NodeJS.CpuUsage;
 }
 
@@ -78,6 +113,7 @@ export class CpuMeter {
     return {
       at: performance.now(),
       perPid: new Map(this.processes.map((p) => [p.pid, processCpuSeconds(p.pid)])),
+      jitPerPid: new Map(this.processes.map((p) => [p.pid, jitCpuSeconds(p.pid)])),
       self: process.cpuUsage(),
     };
   }
@@ -105,7 +141,10 @@ export class CpuMeter {
       const a = this.first.perPid.get(p.pid);
       const b = last.perPid.get(p.pid);
       if (a === undefined || b === undefined) continue;
-      rows.push(row(p.name, p.kind, b - a));
+      const measured = row(p.name, p.kind, b - a);
+      const jit = (last.jitPerPid.get(p.pid) ?? 0) - (this.first.jitPerPid.get(p.pid) ?? 0);
+      if (jit > 0 && events > 0) measured.jitUsPerEvent = Math.round((jit * 1e6) / events);
+      rows.push(measured);
     }
     const selfSeconds =
       (last.self.user - this.first.self.user + last.self.system - this.first.self.system) / 1e6;
@@ -120,7 +159,7 @@ export class CpuMeter {
         usPerEvent: events > 0 ? Math.round((totalSeconds * 1e6) / events) : null,
         cores: wallSeconds > 0 ? round(totalSeconds / wallSeconds, 3) : 0,
       },
-      how: `user+system CPU of each process (every thread, waited-for children included) from /proc/<pid>/stat at the start of the load and once every API was done, in ${1000 / TICKS_PER_SECOND} ms ticks; the load generator from process.cpuUsage(); divided by the events fully fanned out (accepted POSTs with an effect at all four APIs)`,
+      how: `user+system CPU of each process (every thread, waited-for children included) from /proc/<pid>/stat at the start of the load and once every API was done, in ${1000 / TICKS_PER_SECOND} ms ticks (a JVM's JIT compiler threads also alone, from /proc/<pid>/task); the load generator from process.cpuUsage(); divided by the events fully fanned out (accepted POSTs with an effect at all four APIs)`,
     };
   }
 }
