@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { EventMetadata } from './generated/event-types';
+import { timeOrderedUuid } from './time-ordered-id';
 
 export interface NewMetadataOptions {
   /** The producing service, e.g. `user-service`. */
@@ -14,9 +14,12 @@ export interface NewMetadataOptions {
   occurredAt?: Date;
 }
 
-/** Metadata for a new event: a fresh eventId, and correlation carried from its cause if any. */
+/**
+ * Metadata for a new event: a fresh eventId (time-ordered, see timeOrderedUuid), and
+ * correlation carried from its cause if any.
+ */
 export function newMetadata(options: NewMetadataOptions): EventMetadata {
-  const eventId = randomUUID();
+  const eventId = timeOrderedUuid();
   return {
     eventId,
     occurredAt: options.occurredAt ?? new Date(),

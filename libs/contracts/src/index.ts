@@ -27,8 +27,9 @@ export type { SchemaRegistryClientOptions, RegisteredSchema } from './schema-reg
 export { frame, unframe, MAGIC_BYTE, WIRE_HEADER_BYTES } from './wire-format';
 export { parseAvroSchema, isKnownCurrency } from './avro-types';
 
-// Event metadata
+// Event metadata and ids
 export { newMetadata } from './event-metadata';
+export { timeOrderedUuid, timeOfUuid } from './time-ordered-id';
 export type { NewMetadataOptions } from './event-metadata';
 
 // Schema gate

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { timeOrderedUuid } from '@fanout/contracts';
 import { ProblemError } from '@fanout/service-kit';
 import type { FieldError, GroupCommit, IdempotencyHandle, SqliteOutbox } from '@fanout/service-kit';
 import { toMinorUnits } from './currencies';
@@ -56,7 +56,8 @@ export async function placeOrder(
   const now = new Date().toISOString();
   const address = request.shippingAddress;
   const order: Order = {
-    id: randomUUID(),
+    // Time-ordered: the id is the primary key of its table (see timeOrderedUuid).
+    id: timeOrderedUuid(),
     customerId: request.customerId,
     status: 'PENDING',
     items: lines,

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { timeOrderedUuid } from '@fanout/contracts';
 import { ProblemError, isUniqueViolation } from '@fanout/service-kit';
 import type { GroupCommit, IdempotencyHandle, SqliteOutbox } from '@fanout/service-kit';
 import { canonicalLanguageTag } from './language-tag';
@@ -44,7 +44,8 @@ export async function registerUser(
 ): Promise<User> {
   const locale = localeOf(request);
   const user: User = {
-    id: randomUUID(),
+    // Time-ordered: the id is the primary key of its table (see timeOrderedUuid).
+    id: timeOrderedUuid(),
     email: request.email.trim(),
     name: request.name.trim(),
     marketingConsent: request.marketingConsent ?? false,
