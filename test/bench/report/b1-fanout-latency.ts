@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { createServer } from 'node:net';
-import type { BenchContext } from './bench-context';
+import { warmUpSeconds, type BenchContext } from './bench-context';
 import {
   API_LATENCIES_MS,
   CONSUMER_ENV,
@@ -162,7 +162,7 @@ export async function runB1(ctx: BenchContext): Promise<B1Report> {
         sandbox: set.sandbox,
         prefix: `${prefix}-warm`,
         rate: options.warmupRate,
-        seconds: options.warmupS,
+        seconds: warmUpSeconds(ctx),
       });
       const result = await runFanoutLoad({
         label: `B1 ${approach.id}`,
@@ -216,7 +216,7 @@ export async function runB1(ctx: BenchContext): Promise<B1Report> {
     settings: {
       offeredRate: options.rate,
       measuredSeconds: options.durationS,
-      warmUp: `${options.warmupRate} req/s for ${options.warmupS} s before each approach (not measured)`,
+      warmUp: `${options.warmupRate} req/s for ${options.warmupS} s before each approach, the run's first ${options.platformWarmupS} s when it started the broker (not measured)`,
       load: "open loop (constant arrival, undici Pool); latency from each request's scheduled send time, so queueing counts (no coordinated omission)",
       connections: Object.fromEntries(APPROACHES.map((a) => [a.id, connectionsFor(a.id)])),
       apiLatenciesMs: API_LATENCIES_MS,

@@ -1,4 +1,4 @@
-import type { BenchContext } from './bench-context';
+import { warmUpSeconds, type BenchContext } from './bench-context';
 import { API_LATENCIES_MS, CONSUMER_ENV, TARGETS } from './bench-settings';
 import { failedAttemptsNote, runFanoutLoad, warmUp } from './fanout-load';
 import type { FanoutLoadResult } from './fanout-load';
@@ -89,7 +89,7 @@ export async function runB2(ctx: BenchContext): Promise<B2Report> {
         'step the offered rate up (open loop, fixed seconds per step) until a step does not keep up; each step starts from an empty sandbox and waits until every API is done',
       offeredRates: options.b2Rates,
       secondsPerStep: options.b2DurationS,
-      warmUp: `${options.warmupRate} req/s for ${options.warmupS} s after the services start (not measured)`,
+      warmUp: `${options.warmupRate} req/s for ${options.warmupS} s after the services start, the run's first ${options.platformWarmupS} s when it started the broker (not measured)`,
       connections: 200,
       apiLatenciesMs: API_LATENCIES_MS,
       samplings: options.b2Samplings.map(
@@ -127,7 +127,7 @@ async function runLadder(
     sandbox: set.sandbox,
     prefix: `b2-${profile.tuning}-${sampling}-warm-${Date.now().toString(36)}`,
     rate: options.warmupRate,
-    seconds: options.warmupS,
+    seconds: warmUpSeconds(ctx),
   });
   const steps: B2Step[] = [];
   let error: string | undefined;

@@ -135,6 +135,7 @@ try {
     workDir,
     platformEnv: platform.env,
     platformProcesses,
+    platformWarm: !ownsPlatform,
   };
   mkdirSync(resultsDir, { recursive: true });
   // B3 and B4 need only the platform: they run first, before the fan-out services start.
