@@ -26,7 +26,7 @@ export class GlobalTableStore<R> {
   private readonly deleteRow;
   private readonly selectRow;
   private readonly setPosition;
-  /** Serialized rows (null: deleted) and next offsets not written yet, in arrival order. */
+  /** Serialized rows (null: deleted) and next offsets not written yet. */
   private readonly staged = new Map<string, string | null>();
   private readonly stagedPositions = new Map<number, string>();
   private readonly writeStaged: () => void;
@@ -108,11 +108,8 @@ export class GlobalTableStore<R> {
     const rows = changes.map(
       (change) => [change.key, change.row === null ? null : JSON.stringify(change.row)] as const,
     );
-    for (const [key, row] of rows) {
-      // Re-inserted so the map's order stays the order of arrival.
-      this.staged.delete(key);
-      this.staged.set(key, row);
-    }
+    // One entry per key, its latest row: the order of different keys' writes does not matter.
+    for (const [key, row] of rows) this.staged.set(key, row);
     this.stagedPositions.set(partition, nextOffset.toString());
   }
 

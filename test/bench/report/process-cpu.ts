@@ -11,6 +11,14 @@ const TICKS_PER_SECOND = (() => {
 })();
 
 /**
+ * The fields of a /proc stat line after the command name (fields[0] is field 3, the state). The
+ * command name (field 2) may hold spaces and parentheses: fields count from the last ')'.
+ */
+function statFields(stat: string): string[] {
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+/**
  * CPU seconds (user + system, every thread, plus children it waited for) a process has used
  * since it started, from /proc/<pid>/stat; undefined when it is gone.
  */
@@ -21,14 +29,42 @@ export function processCpuSeconds(pid: number): number | undefined {
   } catch {
     return undefined;
   }
-  // The command name (field 2) may hold spaces and parentheses: count fields after the last ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const fields = statFields(stat);
   // Fields 14-17 of proc(5): utime, stime, cutime, cstime; fields[0] is field 3.
   const ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i] ?? 0), 0);
   return ticks / TICKS_PER_SECOND;
 }
 
-/** Thread names (/proc/<pid>/task/<tid>/comm, 15 characters) of the JVM's JIT compilers. */
+/**
+ * CPU seconds (user + system) of each thread of a process, summed by thread name, from
+ * /proc/<pid>/task; the main thread (tid = pid) is "main", since node names its threads alike.
+ * Empty when the process is gone; a thread that ends meanwhile is left out.
+ */
+export function threadCpuSeconds(pid: number): Map<string, number> {
+  const byName = new Map<string, number>();
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return byName;
+  }
+  for (const tid of tids) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    const name =
+      tid === String(pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const fields = statFields(stat);
+    const seconds = (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) / TICKS_PER_SECOND;
+    byName.set(name, (byName.get(name) ?? 0) + seconds);
+  }
+  return byName;
+}
+
+/** Thread names (15 characters, as the kernel keeps them) of the JVM's JIT compilers. */
 const JIT_THREAD = /^C[12] CompilerThre/;
 
 /**
@@ -37,24 +73,9 @@ const JIT_THREAD = /^C[12] CompilerThre/;
  * JVM stops idle compiler threads, and a stopped thread's time is no longer listed per thread.
  */
 export function jitCpuSeconds(pid: number): number {
-  let tids: string[];
-  try {
-    tids = readdirSync(`/proc/${pid}/task`);
-  } catch {
-    return 0;
-  }
-  let ticks = 0;
-  for (const tid of tids) {
-    try {
-      if (!JIT_THREAD.test(readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8'))) continue;
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
-    } catch {
-      // The thread ended between the listing and the read.
-    }
-  }
-  return ticks / TICKS_PER_SECOND;
+  let seconds = 0;
+  for (const [name, s] of threadCpuSeconds(pid)) if (JIT_THREAD.test(name)) seconds += s;
+  return seconds;
 }
 
 export interface MeteredProcess {

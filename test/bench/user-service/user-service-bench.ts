@@ -5,7 +5,7 @@
 // Starts user-service as the bench does (node --import tsx, catalog env, bench settings), offers an
 // open-loop load, waits until every accepted registration's UserRegistered is on the topic, and
 // prints µs of CPU (user+system from /proc/<pid>/stat) per accepted request. Not a test.
-import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -18,7 +18,7 @@ import {
   serviceEnv,
 } from '@fanout/local-platform';
 import { ChildProcesses } from '../report/child-processes';
-import { processCpuSeconds } from '../report/process-cpu';
+import { processCpuSeconds, threadCpuSeconds } from '../report/process-cpu';
 import {
   REQUEST_HEADERS,
   USER_SERVICE_ENV,
@@ -55,25 +55,6 @@ const kafka = new Kafka({
   logLevel: logLevel.NOTHING,
 });
 const admin = kafka.admin();
-
-/** CPU seconds of the main thread and of the others by name, from /proc/<pid>/task. */
-function threadCpuSeconds(pid: number): Map<string, number> {
-  const byName = new Map<string, number>();
-  try {
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      // Node names its threads alike ("node"): tell the main thread (tid = pid) apart.
-      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const name = tid === String(pid) ? 'main' : comm;
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const seconds = (Number(fields[11]) + Number(fields[12])) / 100;
-      byName.set(name, (byName.get(name) ?? 0) + seconds);
-    }
-  } catch {
-    // gone
-  }
-  return byName;
-}
 
 function threadDelta(before: Map<string, number>, after: Map<string, number>, n: number) {
   return Object.fromEntries(
